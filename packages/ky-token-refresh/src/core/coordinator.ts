@@ -1,0 +1,414 @@
+import { DisposedError } from '../errors/disposed-error.js';
+import { RefreshFailedError } from '../errors/refresh-failed-error.js';
+import { RefreshTimeoutError } from '../errors/refresh-timeout-error.js';
+import { SessionExpiredError } from '../errors/session-expired-error.js';
+import { normalizeToken } from './token.js';
+import type {
+  Adapters,
+  ChannelMessage,
+  RefreshResult,
+  TokenRecord,
+  TokenRefreshEvent,
+  TokenRefreshEventType,
+  TokenRefreshStats,
+} from './types.js';
+
+/** What the coordinator needs; `createTokenRefresh` builds it from the validated user options. */
+export interface CoordinatorOptions {
+  refresh: (context: { signal: AbortSignal }) => Promise<RefreshResult | null> | RefreshResult | null;
+  adapters: Adapters;
+  refreshTimeoutMs: number;
+  onSessionExpired: ((error: SessionExpiredError) => void) | undefined;
+  tabId: string;
+}
+
+type StoredRecord = TokenRecord & { readonly reason?: 'logout' | 'expired' | undefined };
+
+const messageTypes = new Set(['token', 'logout']);
+
+/** Messages come from other tabs: anything that is not exactly what we send is ignored. */
+const isChannelMessage = (value: unknown): value is ChannelMessage => {
+  if (typeof value !== 'object' || value === null) return false;
+  const message = value as Record<string, unknown>;
+  return (
+    typeof message.type === 'string' &&
+    messageTypes.has(message.type) &&
+    Number.isSafeInteger(message.generation) &&
+    (message.generation as number) >= 0 &&
+    typeof message.tabId === 'string' &&
+    (message.token === undefined || typeof message.token === 'string') &&
+    (message.expiresAt === undefined || Number.isFinite(message.expiresAt)) &&
+    (message.issuedAt === undefined || Number.isFinite(message.issuedAt))
+  );
+};
+
+/** 400 (invalid_grant) or 401 from the refresh endpoint, or an explicit SessionExpiredError. */
+const isDefinitiveFailure = (error: unknown): boolean => {
+  if (error instanceof SessionExpiredError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { response, status } = error as { response?: { status?: unknown }; status?: unknown };
+  const code = response?.status ?? status;
+  return code === 400 || code === 401;
+};
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Settle with `promise`, or reject with `onTimeout()` after `ms`. */
+const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+};
+
+/** Resolve with `promise`, or reject with `signal.reason` as soon as `signal` aborts. */
+const untilAborted = <T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+};
+
+/**
+The refresh state machine: single-flight per generation in this tab, double-checked locking across tabs.
+Knows nothing of ky or the DOM; runs on the Lock / Channel / Store adapters it is given.
+*/
+export class Coordinator {
+  readonly tabId: string;
+  readonly #options: CoordinatorOptions;
+  #current: StoredRecord = { generation: 0, token: null };
+  /** One refresh per generation it refreshes from. */
+  readonly #inflight = new Map<number, Promise<TokenRecord>>();
+  /** Called whenever a newer record is accepted; lets lock waiters stop waiting. */
+  readonly #onNewer = new Set<(record: TokenRecord) => void>();
+  readonly #listeners = new Set<(event: TokenRefreshEvent) => void>();
+  readonly #refreshSignals = new WeakSet<AbortSignal>();
+  readonly #stats: TokenRefreshStats = { refreshes: 0, adopted: 0, replays: 0, failures: 0 };
+  readonly #ready: Promise<void>;
+  readonly #unsubscribe: () => void;
+  #expiredGeneration = -1;
+  #disposed = false;
+
+  constructor(options: CoordinatorOptions) {
+    this.#options = options;
+    this.tabId = options.tabId;
+    const { channel, store } = options.adapters;
+    this.#unsubscribe = channel.subscribe((message) => this.#onMessage(message));
+    // A new tab starts from the shared record; bounded so a stuck store never blocks a request.
+    this.#ready = withDeadline(store.get(), options.refreshTimeoutMs, () => new Error('store timeout')).then(
+      (record) => {
+        if (record) this.#accept(record, true);
+      },
+      () => undefined,
+    );
+  }
+
+  /** The record in use in this tab. */
+  get current(): TokenRecord {
+    return this.#current;
+  }
+
+  /** Resolves once the shared record has been read (or could not be, within `refreshTimeoutMs`). */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Whether `signal` is one this coordinator handed to `refresh()` (its requests skip the hooks). */
+  isRefreshSignal(signal: AbortSignal | null | undefined): boolean {
+    return signal != null && this.#refreshSignals.has(signal);
+  }
+
+  /**
+  Get a token newer than `failedGeneration`: the current one if it already is (no refresh), else the
+  result of the one refresh in flight for that generation, else a new refresh. `signal` ends this
+  caller's wait only; the shared refresh goes on for the others.
+  */
+  async ensureFresh(failedGeneration: number, signal?: AbortSignal): Promise<TokenRecord> {
+    await untilAborted(this.#ready, signal);
+    if (this.#disposed) throw new DisposedError();
+    if (this.#current.generation > failedGeneration) return this.#usable(this.#current);
+    const from = this.#current.generation;
+    let pending = this.#inflight.get(from);
+    if (!pending) {
+      pending = this.#run(from).finally(() => this.#inflight.delete(from));
+      this.#inflight.set(from, pending);
+    }
+    return untilAborted(pending, signal);
+  }
+
+  /** Store a token obtained outside `refresh()` (after login) and share it with every tab. */
+  async setToken(value: RefreshResult): Promise<TokenRecord> {
+    const normalized = normalizeToken(value, Date.now(), 'setToken(token)');
+    if (this.#disposed) throw new DisposedError();
+    await this.#ready;
+    const record = await this.#options.adapters.store.update((stored) => ({
+      generation: Math.max(stored?.generation ?? 0, this.#current.generation) + 1,
+      ...normalized,
+    }));
+    this.#accept(record, true);
+    this.#postToken(record);
+    return record;
+  }
+
+  /** Forget the token in every tab. Waiting requests reject with `SessionExpiredError`. */
+  async logout(): Promise<void> {
+    if (this.#disposed) throw new DisposedError();
+    await this.#ready;
+    const record = await this.#options.adapters.store.update((stored) => ({
+      generation: Math.max(stored?.generation ?? 0, this.#current.generation) + 1,
+      token: null,
+      reason: 'logout' as const,
+    }));
+    this.#accept(record, false);
+    this.#options.adapters.channel.post({
+      type: 'logout',
+      generation: record.generation,
+      tabId: this.tabId,
+      reason: 'logout',
+    });
+    this.#emit('logout', record.generation);
+  }
+
+  subscribe(listener: (event: TokenRefreshEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  stats(): TokenRefreshStats {
+    return { ...this.#stats };
+  }
+
+  /** Record that the hooks replayed a request with generation `generation`. */
+  replayed(generation: number, request: string): void {
+    this.#stats.replays++;
+    this.#emit('request:replayed', generation, { request });
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#unsubscribe();
+    this.#options.adapters.channel.close();
+    this.#listeners.clear();
+    this.#onNewer.clear();
+  }
+
+  async #run(from: number): Promise<TokenRecord> {
+    const { lock } = this.#options.adapters;
+    const timeoutMs = this.#options.refreshTimeoutMs;
+    const wait = new AbortController();
+    let heard: TokenRecord | undefined;
+    let guardFired = false;
+    const onNewer = (record: TokenRecord) => {
+      if (record.generation <= from) return;
+      heard = record;
+      wait.abort(new Error('a newer token arrived'));
+    };
+    const timer = setTimeout(() => wait.abort(new RefreshTimeoutError('lock', timeoutMs)), timeoutMs);
+    this.#onNewer.add(onNewer);
+    this.#emit('lock:wait', from);
+    try {
+      return await lock.request(
+        async () => {
+          clearTimeout(timer);
+          this.#onNewer.delete(onNewer);
+          if (heard) return this.#adopt(heard);
+          this.#emit('lock:acquired', from);
+          // Safety net over the store calls too, so the lock is always released: refresh (≤ timeoutMs)
+          // plus store reads and writes.
+          return await withDeadline(this.#underLock(from), 2 * timeoutMs, () => {
+            guardFired = true;
+            return new RefreshTimeoutError('refresh', timeoutMs);
+          });
+        },
+        { signal: wait.signal },
+      );
+    } catch (error) {
+      // Another tab (or setToken) produced a newer token while we waited for the lock: adopt it.
+      if (heard) return this.#adopt(heard);
+      if (error instanceof RefreshTimeoutError && (error.phase === 'lock' || guardFired)) {
+        this.#failed(from, error);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.#onNewer.delete(onNewer);
+    }
+  }
+
+  /** Inside the lock: re-read the shared record (double-checked locking), else refresh. */
+  async #underLock(from: number): Promise<TokenRecord> {
+    const { store } = this.#options.adapters;
+    const stored = await store.get();
+    if (stored && stored.generation > from) return this.#adopt(stored);
+    if (this.#current.generation > from) return this.#adopt(this.#current);
+
+    this.#stats.refreshes++;
+    this.#emit('refresh:start', from);
+    const timeoutMs = this.#options.refreshTimeoutMs;
+    const controller = new AbortController();
+    this.#refreshSignals.add(controller.signal);
+    let normalized: ReturnType<typeof normalizeToken>;
+    try {
+      const value = await withDeadline(
+        Promise.resolve().then(() => this.#options.refresh({ signal: controller.signal })),
+        timeoutMs,
+        () => {
+          const timeout = new RefreshTimeoutError('refresh', timeoutMs);
+          controller.abort(timeout);
+          return timeout;
+        },
+      );
+      if (value === null || value === undefined) {
+        throw new SessionExpiredError('refresh() resolved to no token: there is no session to refresh.');
+      }
+      normalized = normalizeToken(value, Date.now(), 'The value refresh() resolved to');
+    } catch (error) {
+      return await this.#fail(from, error);
+    }
+
+    let mine = false;
+    const record = await store.update((current) => {
+      if (current && current.generation > from) return current;
+      mine = true;
+      return { generation: Math.max(from, current?.generation ?? 0) + 1, ...normalized };
+    });
+    if (!mine) return this.#adopt(record);
+    this.#accept(record, false);
+    this.#postToken(record);
+    this.#emit('refresh:success', record.generation);
+    return record;
+  }
+
+  /** Classify a failed refresh: lost race → adopt; definitive → log every tab out; else transient. */
+  async #fail(from: number, error: unknown): Promise<TokenRecord> {
+    const { store, channel } = this.#options.adapters;
+    const stored = await store.get().catch(() => undefined);
+    if (stored && stored.generation > from) return this.#adopt(stored);
+
+    if (!isDefinitiveFailure(error)) {
+      const failed =
+        error instanceof RefreshFailedError
+          ? error
+          : new RefreshFailedError(`The token refresh failed: ${describe(error)}`, { cause: error });
+      this.#failed(from, failed);
+      throw failed;
+    }
+
+    let mine = false;
+    const record = await store.update((current) => {
+      if (current && current.generation > from) return current;
+      mine = true;
+      return { generation: Math.max(from, current?.generation ?? 0) + 1, token: null, reason: 'expired' };
+    });
+    if (!mine) return this.#adopt(record);
+    const expired =
+      error instanceof SessionExpiredError
+        ? error
+        : new SessionExpiredError(`The refresh was refused (${describe(error)}); log in again.`, { cause: error });
+    this.#failed(from, expired);
+    this.#accept(record, false);
+    channel.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'expired' });
+    this.#expire(record.generation, expired);
+    throw expired;
+  }
+
+  #failed(from: number, error: { code: string }): void {
+    this.#stats.failures++;
+    this.#emit('refresh:failure', from, { code: error.code });
+  }
+
+  /** Take a record another tab (or this tab's setToken) produced instead of refreshing. */
+  #adopt(record: StoredRecord): TokenRecord {
+    this.#accept(record, false);
+    this.#stats.adopted++;
+    this.#emit('refresh:adopted', record.generation);
+    if (record.token === null && record.reason !== 'logout') {
+      this.#expire(record.generation, new SessionExpiredError());
+    }
+    return this.#usable(record);
+  }
+
+  /** A record with a token, or the SessionExpiredError that says there is none. */
+  #usable(record: TokenRecord): TokenRecord {
+    if (record.token === null) throw new SessionExpiredError();
+    return record;
+  }
+
+  /** Make `record` current if it is newer. `received`: it came from outside this tab's refresh. */
+  #accept(record: StoredRecord, received: boolean): boolean {
+    if (record.generation <= this.#current.generation) return false;
+    this.#current = record;
+    for (const notify of this.#onNewer) notify(record);
+    if (received && record.token !== null) this.#emit('token:received', record.generation);
+    return true;
+  }
+
+  #expire(generation: number, error: SessionExpiredError): void {
+    if (this.#expiredGeneration >= generation) return;
+    this.#expiredGeneration = generation;
+    this.#emit('session:expired', generation);
+    try {
+      this.#options.onSessionExpired?.(error);
+    } catch (callbackError) {
+      // A throwing callback must not break the refresh protocol; surface it without blocking.
+      (globalThis as { reportError?: (error: unknown) => void }).reportError?.(callbackError);
+    }
+  }
+
+  #postToken(record: TokenRecord): void {
+    if (record.token === null) return;
+    this.#options.adapters.channel.post({
+      type: 'token',
+      generation: record.generation,
+      tabId: this.tabId,
+      token: record.token,
+      expiresAt: record.expiresAt,
+      issuedAt: record.issuedAt,
+    });
+  }
+
+  #onMessage(message: unknown): void {
+    if (this.#disposed || !isChannelMessage(message) || message.tabId === this.tabId) return;
+    if (message.generation <= this.#current.generation) return;
+    if (message.type === 'logout') {
+      this.#accept({ generation: message.generation, token: null, reason: message.reason }, false);
+      if (message.reason === 'expired') this.#expire(message.generation, new SessionExpiredError());
+      else this.#emit('logout', message.generation);
+      return;
+    }
+    if (message.token !== undefined) {
+      const { generation, token, expiresAt, issuedAt } = message;
+      this.#accept({ generation, token, expiresAt, issuedAt }, true);
+      return;
+    }
+    // The token was kept out of the message: read it from the shared store.
+    void this.#options.adapters.store.get().then(
+      (record) => {
+        if (record) this.#accept(record, true);
+      },
+      () => undefined,
+    );
+  }
+
+  #emit(type: TokenRefreshEventType, generation: number, extra?: Partial<TokenRefreshEvent>): void {
+    const event: TokenRefreshEvent = { ...extra, type, generation, at: Date.now(), tabId: this.tabId };
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        (globalThis as { reportError?: (error: unknown) => void }).reportError?.(error);
+      }
+    }
+  }
+}

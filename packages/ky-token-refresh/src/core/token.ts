@@ -1,0 +1,65 @@
+import { decodeJwt } from 'jose/jwt/decode';
+import type { RefreshResult, TokenRecord } from './types.js';
+
+const visibleAscii = /^[\x21-\x7e]+$/;
+
+/** The parts of a token record that come from the token itself. */
+export type TokenTimes = Pick<TokenRecord, 'expiresAt' | 'issuedAt'>;
+
+/**
+Read `exp` (and `iat`) from a JWT without verifying it: the server verifies, this only schedules refreshes.
+When both are present, the expiry is placed on the local clock as `now + (exp - iat)`, so a client whose
+clock is off does not refresh too early or too late. Opaque or malformed tokens give `{}` (reactive only).
+*/
+export const readTokenTimes = (token: string, now: number): TokenTimes => {
+  try {
+    const { exp, iat } = decodeJwt(token);
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) return {};
+    if (typeof iat === 'number' && Number.isFinite(iat) && exp > iat) {
+      return { issuedAt: now, expiresAt: now + (exp - iat) * 1000 };
+    }
+    return { issuedAt: now, expiresAt: exp * 1000 };
+  } catch {
+    return {};
+  }
+};
+
+/**
+Check what `refresh()` or `setToken()` was given and turn it into `{ token, expiresAt, issuedAt }`.
+Throws a `TypeError` that names `what` on anything else.
+*/
+export const normalizeToken = (
+  value: RefreshResult,
+  now: number,
+  what: string,
+): { token: string; expiresAt?: number; issuedAt?: number } => {
+  const token = typeof value === 'string' ? value : value?.accessToken;
+  if (typeof token !== 'string' || !visibleAscii.test(token)) {
+    throw new TypeError(
+      `${what} must be a non-empty access token string (visible ASCII, no spaces) or { accessToken, expiresAt? }.`,
+    );
+  }
+  if (typeof value === 'object' && value.expiresAt !== undefined) {
+    const expiresAt = value.expiresAt instanceof Date ? value.expiresAt.getTime() : value.expiresAt;
+    if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
+      throw new TypeError(`${what}.expiresAt must be a Date or a finite number of milliseconds since the epoch.`);
+    }
+    return { token, expiresAt, issuedAt: now };
+  }
+  const times = readTokenTimes(token, now);
+  return {
+    token,
+    ...(times.expiresAt === undefined ? {} : { expiresAt: times.expiresAt }),
+    ...(times.issuedAt === undefined ? {} : { issuedAt: times.issuedAt }),
+  };
+};
+
+/**
+Whether a token should be refreshed before use. The window is capped at half the token's lifetime so a
+short-lived token (shorter than the window) is not refreshed on every request.
+*/
+export const isDueForRefresh = (record: TokenRecord, windowMs: number, now: number): boolean => {
+  if (record.token === null || record.expiresAt === undefined) return false;
+  const lifetime = record.issuedAt === undefined ? Number.POSITIVE_INFINITY : record.expiresAt - record.issuedAt;
+  return record.expiresAt - now <= Math.min(windowMs, lifetime / 2);
+};

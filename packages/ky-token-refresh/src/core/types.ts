@@ -1,0 +1,104 @@
+/**
+What is known about the current access token. `generation` grows by one each time the token changes
+(login, refresh, logout) in any tab; requests remember the generation they were sent with.
+*/
+export interface TokenRecord {
+  /** Monotonic counter shared by all tabs. `0` before anything happened. */
+  readonly generation: number;
+  /** The access token, or `null` when logged out / no token yet. */
+  readonly token: string | null;
+  /** Local clock time (ms since epoch) at which the token stops being valid, when known. */
+  readonly expiresAt?: number | undefined;
+  /** Local clock time (ms since epoch) at which the token was obtained, when known. */
+  readonly issuedAt?: number | undefined;
+}
+
+/**
+A mutual-exclusion lock across every tab that shares the `name` (Web Locks in the browser).
+*/
+export interface Lock {
+  /**
+  Run `task` while holding the lock and resolve with its result. Releases the lock when `task` settles.
+  Must reject with `signal.reason` if `signal` aborts before the lock is granted.
+  */
+  request<T>(task: () => Promise<T>, options: { signal: AbortSignal }): Promise<T>;
+}
+
+/** Messages exchanged between tabs. Unknown or malformed messages are ignored. */
+export type ChannelMessage =
+  | {
+      type: 'token';
+      generation: number;
+      tabId: string;
+      /** Present unless `persistToken: false` and the peer chose not to share it. */
+      token?: string | undefined;
+      expiresAt?: number | undefined;
+      issuedAt?: number | undefined;
+    }
+  | { type: 'logout'; generation: number; tabId: string; reason: 'logout' | 'expired' };
+
+/** A message bus to every other tab (and every other instance) with the same `name`. */
+export interface Channel {
+  /** Send to every other listener; never delivered back to the sender. */
+  post(message: ChannelMessage): void;
+  /** Listen; returns the function that stops listening. */
+  subscribe(listener: (message: ChannelMessage) => void): () => void;
+  /** Release the underlying resources. */
+  close(): void;
+}
+
+/** The record shared by all tabs (IndexedDB in the browser). */
+export interface Store {
+  get(): Promise<TokenRecord | undefined>;
+  /** Atomic read-modify-write: `updater` sees the current value and returns the new one. */
+  update(updater: (current: TokenRecord | undefined) => TokenRecord): Promise<TokenRecord>;
+}
+
+/** The three adapters the coordinator runs on. Every one can be injected through `crossTab`. */
+export interface Adapters {
+  lock: Lock;
+  channel: Channel;
+  store: Store;
+}
+
+export type TokenRefreshEventType =
+  | 'refresh:start'
+  | 'refresh:success'
+  | 'refresh:adopted'
+  | 'refresh:failure'
+  | 'lock:wait'
+  | 'lock:acquired'
+  | 'token:received'
+  | 'request:replayed'
+  | 'session:expired'
+  | 'logout';
+
+/** One observable step of the protocol. Never carries a token. */
+export interface TokenRefreshEvent {
+  readonly type: TokenRefreshEventType;
+  /** The token generation the step is about (the new one for success/adopted/received). */
+  readonly generation: number;
+  /** `Date.now()` when it happened. */
+  readonly at: number;
+  /** Random id of the tab (instance) that emitted it. */
+  readonly tabId: string;
+  /** For `refresh:failure`: the error's `code`, or `'ERR_REFRESH_FAILED'`. */
+  readonly code?: string | undefined;
+  /** For `request:replayed`: `METHOD url` of the replayed request (path and query only, no headers). */
+  readonly request?: string | undefined;
+}
+
+/** Counters since the instance was created. */
+export interface TokenRefreshStats {
+  /** `refresh()` calls this tab made (network refreshes). */
+  refreshes: number;
+  /** Times this tab took a token another tab (or instance) had refreshed, instead of refreshing. */
+  adopted: number;
+  /** Requests replayed after a 401. */
+  replays: number;
+  /** Failed refreshes (transient or definitive). */
+  failures: number;
+}
+
+/** What `refresh` may resolve to: the access token, or the token with its expiry. */
+export type RefreshResult = string | { accessToken: string; expiresAt?: number | Date | undefined };

@@ -1,0 +1,79 @@
+import type { Hooks } from 'ky';
+import { createDefaultAdapters } from './adapters/defaults.js';
+import { createMemoryAdapters } from './adapters/memory.js';
+import { Coordinator } from './core/coordinator.js';
+import type { Adapters, RefreshResult, TokenRefreshEvent, TokenRefreshStats } from './core/types.js';
+import { createHooks } from './ky/hooks.js';
+import { type NormalizedOptions, normalizeOptions, type TokenRefreshOptions } from './options.js';
+
+/** What `createTokenRefresh` returns. */
+export interface TokenRefresh {
+  /**
+  Pass to ky: `ky.create({ hooks: auth.hooks })`. Attaches the token to authorized URLs, refreshes once for
+  every 401 (across tabs), and replays the requests.
+  */
+  readonly hooks: Hooks;
+  /** Use a token obtained at login; reaches every tab. Rejects with a `TypeError` on a malformed token. */
+  setToken(token: RefreshResult): Promise<void>;
+  /** The access token this tab uses now, if any. */
+  getToken(): string | undefined;
+  /** Refresh now (joining a refresh already in flight) and resolve with the new token. */
+  refresh(): Promise<string>;
+  /** Forget the token in every tab. Does not call `onSessionExpired`. */
+  logout(): Promise<void>;
+  /** Listen to protocol events (the demo's timeline is drawn from them). Returns the unsubscribe function. */
+  subscribe(listener: (event: TokenRefreshEvent) => void): () => void;
+  /** Counters since creation. */
+  stats(): TokenRefreshStats;
+  /** Stop listening to other tabs and release the channel. The hooks then pass requests through untouched. */
+  dispose(): void;
+}
+
+const randomTabId = (): string => Math.random().toString(36).slice(2, 10);
+
+const resolveAdapters = (options: NormalizedOptions): Adapters => {
+  const { crossTab, name } = options;
+  if (crossTab === false) return createMemoryAdapters();
+  const defaults = crossTab === true || !(crossTab.lock && crossTab.channel && crossTab.store);
+  const base = defaults ? createDefaultAdapters(name) : undefined;
+  return { ...base, ...(crossTab === true ? {} : crossTab) } as Adapters;
+};
+
+/**
+Create the hooks and the controls for one token.
+
+@example
+```
+const auth = createTokenRefresh({
+  refresh: async ({signal}) => (await ky.post('/auth/refresh', {signal, credentials: 'include'})
+    .json<{access_token: string}>()).access_token,
+});
+const api = ky.create({prefix: '/api', hooks: auth.hooks});
+await auth.setToken(accessTokenFromLogin);
+```
+*/
+export const createTokenRefresh = (options: TokenRefreshOptions): TokenRefresh => {
+  const normalized = normalizeOptions(options);
+  const core = new Coordinator({
+    refresh: normalized.refresh,
+    adapters: resolveAdapters(normalized),
+    refreshTimeoutMs: normalized.refreshTimeoutMs,
+    onSessionExpired: normalized.onSessionExpired,
+    tabId: randomTabId(),
+  });
+  return {
+    hooks: createHooks(core, normalized),
+    async setToken(token) {
+      await core.setToken(token);
+    },
+    getToken: () => core.current.token ?? undefined,
+    async refresh() {
+      const record = await core.ensureFresh(core.current.generation);
+      return record.token as string;
+    },
+    logout: () => core.logout(),
+    subscribe: (listener) => core.subscribe(listener),
+    stats: () => core.stats(),
+    dispose: () => core.dispose(),
+  };
+};
