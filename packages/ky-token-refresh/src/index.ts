@@ -17,5 +17,9 @@ export { isRefreshFailedError, RefreshFailedError } from './errors/refresh-faile
 export { isRefreshTimeoutError, RefreshTimeoutError } from './errors/refresh-timeout-error.js';
 export { isReplayError, ReplayError } from './errors/replay-error.js';
 export { isSessionExpiredError, SessionExpiredError } from './errors/session-expired-error.js';
-export { isTokenRefreshError, TokenRefreshError, type TokenRefreshErrorCode } from './errors/token-refresh-error.js';
+export {
+  isTokenRefreshError,
+  TokenRefreshError,
+  type TokenRefreshErrorCode,
+} from './errors/token-refresh-error.js';
 export type { RefreshContext, TokenRefreshOptions } from './options.js';

@@ -75,7 +75,8 @@ export interface TokenRefreshOptions {
 }
 
 /** The options after validation, with every default filled in. */
-export interface NormalizedOptions extends Required<Omit<TokenRefreshOptions, 'onSessionExpired' | 'crossTab'>> {
+export interface NormalizedOptions
+  extends Required<Omit<TokenRefreshOptions, 'onSessionExpired' | 'crossTab'>> {
   crossTab: boolean | Partial<Adapters>;
   onSessionExpired: TokenRefreshOptions['onSessionExpired'];
 }
@@ -93,14 +94,19 @@ const optionNames = new Set([
   'onSessionExpired',
 ]);
 
-const adapterMethods = { lock: ['request'], channel: ['post', 'subscribe', 'close'], store: ['get', 'update'] };
+const adapterMethods = {
+  lock: ['request'],
+  channel: ['post', 'subscribe', 'close'],
+  store: ['get', 'update'],
+};
 
 const fail = (message: string): never => {
   throw new TypeError(message);
 };
 
 const checkFunction = (value: unknown, name: string): void => {
-  if (value !== undefined && typeof value !== 'function') fail(`\`${name}\` must be a function, got ${typeof value}.`);
+  if (value !== undefined && typeof value !== 'function')
+    fail(`\`${name}\` must be a function, got ${typeof value}.`);
 };
 
 const checkDuration = (value: unknown, name: string, min: number): void => {
@@ -118,17 +124,20 @@ const bearer = (request: Request, token: string): void => {
 
 /** Validate once, up front; every error names the bad option. */
 export const normalizeOptions = (options: TokenRefreshOptions): NormalizedOptions => {
-  if (typeof options !== 'object' || options === null) fail('createTokenRefresh(options) needs an options object.');
+  if (typeof options !== 'object' || options === null)
+    fail('createTokenRefresh(options) needs an options object.');
   for (const key of Object.keys(options)) {
     if (!optionNames.has(key)) fail(`Unknown option \`${key}\`.`);
   }
-  if (typeof options.refresh !== 'function') fail('`refresh` must be a function that resolves to the new access token.');
+  if (typeof options.refresh !== 'function')
+    fail('`refresh` must be a function that resolves to the new access token.');
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
     fail('`name` must be a non-empty string.');
   }
   const { crossTab } = options;
   if (crossTab !== undefined && typeof crossTab !== 'boolean') {
-    if (typeof crossTab !== 'object' || crossTab === null) fail('`crossTab` must be a boolean or { lock, channel, store }.');
+    if (typeof crossTab !== 'object' || crossTab === null)
+      fail('`crossTab` must be a boolean or { lock, channel, store }.');
     for (const [key, value] of Object.entries(crossTab)) {
       const methods = adapterMethods[key as keyof typeof adapterMethods];
       if (!methods) fail(`Unknown adapter \`crossTab.${key}\` (expected lock, channel or store).`);

@@ -26,7 +26,10 @@ describe('a burst of concurrent 401s', () => {
   test('replayed requests carry the new token and reach the right path', async () => {
     const { auth, api } = createClient();
     await auth.setToken('stale-token');
-    const bodies = await Promise.all([api.get('a').json<{ path: string }>(), api.get('b').json<{ path: string }>()]);
+    const bodies = await Promise.all([
+      api.get('a').json<{ path: string }>(),
+      api.get('b').json<{ path: string }>(),
+    ]);
     expect(bodies.map((body) => body.path)).toEqual(['/api/a', '/api/b']);
     const replays = server.current.apiHits.filter((hit) => hit.status === 200);
     expect(replays.every((hit) => hit.authorization === `Bearer ${server.current.validToken}`)).toBe(true);

@@ -62,14 +62,21 @@ const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 };
 
-/** Resolve with `promise`, or reject with `signal.reason` as soon as `signal` aborts. */
-const untilAborted = <T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
+/** Resolve with `promise`, or reject with the reason of the first of `signals` to abort. */
+const untilAborted = <T>(
+  promise: Promise<T>,
+  signals: readonly (AbortSignal | null | undefined)[],
+): Promise<T> => {
+  const active = signals.filter((signal): signal is AbortSignal => signal != null);
+  if (active.length === 0) return promise;
+  const aborted = active.find((signal) => signal.aborted);
+  if (aborted) return Promise.reject(aborted.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    const stop = new AbortController();
+    for (const signal of active) {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true, signal: stop.signal });
+    }
+    promise.then(resolve, reject).finally(() => stop.abort());
   });
 };
 
@@ -129,10 +136,14 @@ export class Coordinator {
   /**
   Get a token newer than `failedGeneration`: the current one if it already is (no refresh), else the
   result of the one refresh in flight for that generation, else a new refresh. `signal` ends this
-  caller's wait only; the shared refresh goes on for the others.
+  caller's wait only; the shared refresh goes on for the others. Several signals may be given (ky's
+  request signal and the caller's own: in Node a Request's signal does not always follow its source).
   */
-  async ensureFresh(failedGeneration: number, signal?: AbortSignal): Promise<TokenRecord> {
-    await untilAborted(this.#ready, signal);
+  async ensureFresh(
+    failedGeneration: number,
+    ...signals: (AbortSignal | null | undefined)[]
+  ): Promise<TokenRecord> {
+    await untilAborted(this.#ready, signals);
     if (this.#disposed) throw new DisposedError();
     if (this.#current.generation > failedGeneration) return this.#usable(this.#current);
     const from = this.#current.generation;
@@ -141,12 +152,12 @@ export class Coordinator {
       pending = this.#run(from).finally(() => this.#inflight.delete(from));
       this.#inflight.set(from, pending);
     }
-    return untilAborted(pending, signal);
+    return untilAborted(pending, signals);
   }
 
   /** Store a token obtained outside `refresh()` (after login) and share it with every tab. */
   async setToken(value: RefreshResult): Promise<TokenRecord> {
-    const normalized = normalizeToken(value, Date.now(), 'setToken(token)');
+    const normalized = normalizeToken(value, Date.now(), 'setToken(token)', false);
     if (this.#disposed) throw new DisposedError();
     await this.#ready;
     const record = await this.#options.adapters.store.update((stored) => ({
@@ -272,7 +283,7 @@ export class Coordinator {
       if (value === null || value === undefined) {
         throw new SessionExpiredError('refresh() resolved to no token: there is no session to refresh.');
       }
-      normalized = normalizeToken(value, Date.now(), 'The value refresh() resolved to');
+      normalized = normalizeToken(value, Date.now(), 'The value refresh() resolved to', true);
     } catch (error) {
       return await this.#fail(from, error);
     }
@@ -315,7 +326,9 @@ export class Coordinator {
     const expired =
       error instanceof SessionExpiredError
         ? error
-        : new SessionExpiredError(`The refresh was refused (${describe(error)}); log in again.`, { cause: error });
+        : new SessionExpiredError(`The refresh was refused (${describe(error)}); log in again.`, {
+            cause: error,
+          });
     this.#failed(from, expired);
     this.#accept(record, false);
     channel.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'expired' });

@@ -8,17 +8,17 @@ export type TokenTimes = Pick<TokenRecord, 'expiresAt' | 'issuedAt'>;
 
 /**
 Read `exp` (and `iat`) from a JWT without verifying it: the server verifies, this only schedules refreshes.
-When both are present, the expiry is placed on the local clock as `now + (exp - iat)`, so a client whose
-clock is off does not refresh too early or too late. Opaque or malformed tokens give `{}` (reactive only).
+A `fresh` token (one `refresh()` just obtained) with both claims has its expiry placed on the local clock
+as `now + (exp - iat)`, so a client whose clock is off neither refreshes on every request nor too late.
+Other tokens (which may be old) use `exp` as it is. Opaque or malformed tokens give `{}` (reactive only).
 */
-export const readTokenTimes = (token: string, now: number): TokenTimes => {
+export const readTokenTimes = (token: string, now: number, fresh: boolean): TokenTimes => {
   try {
     const { exp, iat } = decodeJwt(token);
     if (typeof exp !== 'number' || !Number.isFinite(exp)) return {};
-    if (typeof iat === 'number' && Number.isFinite(iat) && exp > iat) {
-      return { issuedAt: now, expiresAt: now + (exp - iat) * 1000 };
-    }
-    return { issuedAt: now, expiresAt: exp * 1000 };
+    const hasIat = typeof iat === 'number' && Number.isFinite(iat) && exp > iat;
+    if (fresh && hasIat) return { issuedAt: now, expiresAt: now + (exp - iat) * 1000 };
+    return { issuedAt: hasIat ? iat * 1000 : now, expiresAt: exp * 1000 };
   } catch {
     return {};
   }
@@ -32,6 +32,7 @@ export const normalizeToken = (
   value: RefreshResult,
   now: number,
   what: string,
+  fresh: boolean,
 ): { token: string; expiresAt?: number; issuedAt?: number } => {
   const token = typeof value === 'string' ? value : value?.accessToken;
   if (typeof token !== 'string' || !visibleAscii.test(token)) {
@@ -42,11 +43,13 @@ export const normalizeToken = (
   if (typeof value === 'object' && value.expiresAt !== undefined) {
     const expiresAt = value.expiresAt instanceof Date ? value.expiresAt.getTime() : value.expiresAt;
     if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
-      throw new TypeError(`${what}.expiresAt must be a Date or a finite number of milliseconds since the epoch.`);
+      throw new TypeError(
+        `${what}.expiresAt must be a Date or a finite number of milliseconds since the epoch.`,
+      );
     }
     return { token, expiresAt, issuedAt: now };
   }
-  const times = readTokenTimes(token, now);
+  const times = readTokenTimes(token, now, fresh);
   return {
     token,
     ...(times.expiresAt === undefined ? {} : { expiresAt: times.expiresAt }),
@@ -60,6 +63,7 @@ short-lived token (shorter than the window) is not refreshed on every request.
 */
 export const isDueForRefresh = (record: TokenRecord, windowMs: number, now: number): boolean => {
   if (record.token === null || record.expiresAt === undefined) return false;
-  const lifetime = record.issuedAt === undefined ? Number.POSITIVE_INFINITY : record.expiresAt - record.issuedAt;
+  const lifetime =
+    record.issuedAt === undefined ? Number.POSITIVE_INFINITY : record.expiresAt - record.issuedAt;
   return record.expiresAt - now <= Math.min(windowMs, lifetime / 2);
 };

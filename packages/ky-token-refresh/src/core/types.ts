@@ -84,7 +84,7 @@ export interface TokenRefreshEvent {
   readonly tabId: string;
   /** For `refresh:failure`: the error's `code`, or `'ERR_REFRESH_FAILED'`. */
   readonly code?: string | undefined;
-  /** For `request:replayed`: `METHOD url` of the replayed request (path and query only, no headers). */
+  /** For `request:replayed`: `METHOD origin+path` of the replayed request (no query, no headers). */
   readonly request?: string | undefined;
 }
 

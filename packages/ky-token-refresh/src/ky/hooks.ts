@@ -18,6 +18,8 @@ interface RequestState {
   readonly isRefresh: boolean;
   /** ky's `timeout` for this call, applied to the replay too. */
   readonly timeout: number | false;
+  /** The caller's own signal, watched directly while waiting and replaying. */
+  readonly signal: AbortSignal | undefined;
   /** ky's `fetch` for this call (the replay goes through it too). */
   readonly fetch: ((input: Request) => Promise<Response>) | undefined;
   /** Set when a token was (or could have been) attached: the URL is authorized. */
@@ -28,9 +30,10 @@ interface RequestState {
   replayed?: boolean;
 }
 
-const describeRequest = (request: Request): string => {
+/** The URL without query or fragment (they may carry secrets). */
+const safeUrl = (request: Request): string => {
   const url = new URL(request.url);
-  return `${request.method} ${url.origin}${url.pathname}`;
+  return `${url.origin}${url.pathname}`;
 };
 
 /**
@@ -38,7 +41,10 @@ The only part of the package that knows ky. `init` tags each call (and recognise
 signal handed to `refresh()`), `beforeRequest` attaches the token (refreshing first when it is about to
 expire) and keeps a replayable copy, `afterResponse` turns a 401 into one shared refresh and one replay.
 */
-export const createHooks = (core: Coordinator, config: HookConfig): Required<Pick<Hooks, 'init' | 'beforeRequest' | 'afterResponse'>> => {
+export const createHooks = (
+  core: Coordinator,
+  config: HookConfig,
+): Required<Pick<Hooks, 'init' | 'beforeRequest' | 'afterResponse'>> => {
   const states = new WeakMap<object, RequestState>();
 
   const init = (options: Options): void => {
@@ -47,6 +53,7 @@ export const createHooks = (core: Coordinator, config: HookConfig): Required<Pic
     options.context = context;
     states.set(context, {
       isRefresh: core.isRefreshSignal(options.signal),
+      signal: options.signal ?? undefined,
       timeout: options.timeout ?? 10_000,
       fetch: options.fetch as RequestState['fetch'],
     });
@@ -61,11 +68,12 @@ export const createHooks = (core: Coordinator, config: HookConfig): Required<Pic
       let record = core.current;
       if (isDueForRefresh(record, config.refreshBeforeExpiryMs, Date.now())) {
         try {
-          record = await core.ensureFresh(record.generation, request.signal);
+          record = await core.ensureFresh(record.generation, request.signal, state.signal);
         } catch (error) {
           // A token that is still valid may be sent after a transient failure; anything else is final.
           const stillValid = record.expiresAt !== undefined && record.expiresAt > Date.now();
-          if (isSessionExpiredError(error) || request.signal.aborted || !stillValid) throw error;
+          if (isSessionExpiredError(error) || request.signal.aborted || state.signal?.aborted || !stillValid)
+            throw error;
           record = core.current;
         }
       }
@@ -86,23 +94,28 @@ export const createHooks = (core: Coordinator, config: HookConfig): Required<Pic
       if (state?.generation === undefined || state.replayed || core.disposed) return;
       if (!(await config.shouldRefresh(response, request))) return;
       state.replayed = true;
-      const record = await core.ensureFresh(state.generation, request.signal);
+      const record = await core.ensureFresh(state.generation, request.signal, state.signal);
       const copy = state.replay;
       state.replay = undefined;
-      if (!copy) throw new ReplayError({ method: request.method, url: describeRequest(request) }, { cause: state.replayError });
+      if (!copy)
+        throw new ReplayError(
+          { method: request.method, url: safeUrl(request) },
+          { cause: state.replayError },
+        );
       const token = record.token as string;
       const replay = config.authorize(copy, token) ?? copy;
       // ky may still retry this call itself (e.g. a 5xx on the replay): let that use the new token too.
       config.authorize(request, token);
-      core.replayed(record.generation, describeRequest(replay));
+      core.replayed(record.generation, `${replay.method} ${safeUrl(replay)}`);
       const timeoutSignal = state.timeout === false ? undefined : AbortSignal.timeout(state.timeout);
-      const outgoing = timeoutSignal
-        ? new Request(replay, { signal: AbortSignal.any([replay.signal, timeoutSignal]) })
-        : replay;
+      const signals = [replay.signal, state.signal, timeoutSignal].filter((signal) => signal !== undefined);
       try {
-        return await (state.fetch ?? globalThis.fetch)(outgoing);
+        return await (state.fetch ?? globalThis.fetch)(
+          new Request(replay, { signal: AbortSignal.any(signals) }),
+        );
       } catch (error) {
-        if (timeoutSignal?.aborted && !replay.signal.aborted) throw new TimeoutError(replay);
+        if (timeoutSignal?.aborted && !replay.signal.aborted && !state.signal?.aborted)
+          throw new TimeoutError(replay);
         throw error;
       }
     },

@@ -26,5 +26,9 @@ export const settle = async <T>(promises: Promise<T>[]) => {
   const results = await Promise.allSettled(promises);
   const fulfilled = results.filter((result) => result.status === 'fulfilled');
   const rejected = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
-  return { fulfilled: fulfilled.length, rejected: rejected.length, reasons: rejected.map((result) => result.reason) };
+  return {
+    fulfilled: fulfilled.length,
+    rejected: rejected.length,
+    reasons: rejected.map((result) => result.reason),
+  };
 };

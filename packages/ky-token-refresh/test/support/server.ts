@@ -30,6 +30,8 @@ export class TestAuthServer {
   refreshLatencyMs = 20;
   /** When set, issued tokens are JWTs that expire after this many seconds; else opaque strings. */
   ttlSeconds: number | undefined;
+  /** Shift the server clock (iat/exp) by this many seconds, to test client clock skew. */
+  clockSkewSeconds = 0;
   /** Accept no token at all (to test the loop guard). */
   rejectAll = false;
   refreshCalls = 0;
@@ -40,7 +42,7 @@ export class TestAuthServer {
 
   issue(): string {
     this.#issued++;
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(Date.now() / 1000) + this.clockSkewSeconds;
     this.validToken =
       this.ttlSeconds === undefined
         ? `opaque-${this.#issued}`
@@ -75,8 +77,14 @@ export class TestAuthServer {
       const authorization = request.headers.get('authorization');
       const wait = Number(url.searchParams.get('delay') ?? 0);
       if (wait > 0) await delay(wait);
-      const ok = !this.rejectAll && this.validToken !== undefined && authorization === `Bearer ${this.validToken}`;
-      this.apiHits.push({ method: request.method, path: url.pathname, authorization, status: ok ? 200 : 401 });
+      const ok =
+        !this.rejectAll && this.validToken !== undefined && authorization === `Bearer ${this.validToken}`;
+      this.apiHits.push({
+        method: request.method,
+        path: url.pathname,
+        authorization,
+        status: ok ? 200 : 401,
+      });
       if (!ok) {
         return HttpResponse.json(
           { error: 'invalid_token' },
