@@ -2,6 +2,7 @@ import type { Hooks } from 'ky';
 import { createDefaultAdapters } from './adapters/defaults.js';
 import { createMemoryAdapters } from './adapters/memory.js';
 import { Coordinator } from './core/coordinator.js';
+import { isDueForRefresh } from './core/token.js';
 import type { Adapters, RefreshResult, TokenRefreshEvent, TokenRefreshStats } from './core/types.js';
 import { createHooks } from './ky/hooks.js';
 import { type NormalizedOptions, normalizeOptions, type TokenRefreshOptions } from './options.js';
@@ -59,8 +60,21 @@ export const createTokenRefresh = (options: TokenRefreshOptions): TokenRefresh =
     adapters: resolveAdapters(normalized),
     refreshTimeoutMs: normalized.refreshTimeoutMs,
     onSessionExpired: normalized.onSessionExpired,
+    persistToken: normalized.persistToken,
     tabId: randomTabId(),
   });
+  // A tab coming back into view may have missed messages while hidden or frozen: re-read the shared record,
+  // then refresh at once if the token is about to expire (instead of on the next request).
+  const onVisible = () => {
+    if (document.visibilityState !== 'visible') return;
+    void core.resync().then(() => {
+      if (isDueForRefresh(core.current, normalized.refreshBeforeExpiryMs, Date.now())) {
+        core.ensureFresh(core.current.generation).catch(() => undefined);
+      }
+    });
+  };
+  const watchVisibility = typeof document !== 'undefined' && typeof document.addEventListener === 'function';
+  if (watchVisibility) document.addEventListener('visibilitychange', onVisible);
   return {
     hooks: createHooks(core, normalized),
     async setToken(token) {
@@ -74,6 +88,9 @@ export const createTokenRefresh = (options: TokenRefreshOptions): TokenRefresh =
     logout: () => core.logout(),
     subscribe: (listener) => core.subscribe(listener),
     stats: () => core.stats(),
-    dispose: () => core.dispose(),
+    dispose: () => {
+      if (watchVisibility) document.removeEventListener('visibilitychange', onVisible);
+      core.dispose();
+    },
   };
 };

@@ -19,12 +19,13 @@ export interface CoordinatorOptions {
   adapters: Adapters;
   refreshTimeoutMs: number;
   onSessionExpired: ((error: SessionExpiredError) => void) | undefined;
+  /** `false`: write only the generation to the store; the token travels over the channel only. */
+  persistToken: boolean;
   tabId: string;
 }
 
-type StoredRecord = TokenRecord & { readonly reason?: 'logout' | 'expired' | undefined };
-
-const messageTypes = new Set(['token', 'logout']);
+const messageTypes = new Set(['token', 'logout', 'ask']);
+const logoutReasons = new Set(['logout', 'expired']);
 
 /** Messages come from other tabs: anything that is not exactly what we send is ignored. */
 const isChannelMessage = (value: unknown): value is ChannelMessage => {
@@ -38,7 +39,8 @@ const isChannelMessage = (value: unknown): value is ChannelMessage => {
     typeof message.tabId === 'string' &&
     (message.token === undefined || typeof message.token === 'string') &&
     (message.expiresAt === undefined || Number.isFinite(message.expiresAt)) &&
-    (message.issuedAt === undefined || Number.isFinite(message.issuedAt))
+    (message.issuedAt === undefined || Number.isFinite(message.issuedAt)) &&
+    (message.type !== 'logout' || logoutReasons.has(message.reason as string))
   );
 };
 
@@ -52,6 +54,9 @@ const isDefinitiveFailure = (error: unknown): boolean => {
 };
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** How long a tab waits for a peer to answer an `ask` (capped at a quarter of refreshTimeoutMs). */
+const askTimeoutMs = 500;
 
 /** Settle with `promise`, or reject with `onTimeout()` after `ms`. */
 const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> => {
@@ -87,7 +92,7 @@ Knows nothing of ky or the DOM; runs on the Lock / Channel / Store adapters it i
 export class Coordinator {
   readonly tabId: string;
   readonly #options: CoordinatorOptions;
-  #current: StoredRecord = { generation: 0, token: null };
+  #current: TokenRecord = { generation: 0, token: null };
   /** One refresh per generation it refreshes from. */
   readonly #inflight = new Map<number, Promise<TokenRecord>>();
   /** Called whenever a newer record is accepted; lets lock waiters stop waiting. */
@@ -108,7 +113,8 @@ export class Coordinator {
     // A new tab starts from the shared record; bounded so a stuck store never blocks a request.
     this.#ready = withDeadline(store.get(), options.refreshTimeoutMs, () => new Error('store timeout')).then(
       (record) => {
-        if (record) this.#accept(record, true);
+        if (record && !record.withheld) this.#accept(record, true);
+        else if (record) this.#ask(record.generation);
       },
       () => undefined,
     );
@@ -160,10 +166,11 @@ export class Coordinator {
     const normalized = normalizeToken(value, Date.now(), 'setToken(token)', false);
     if (this.#disposed) throw new DisposedError();
     await this.#ready;
-    const record = await this.#options.adapters.store.update((stored) => ({
-      generation: Math.max(stored?.generation ?? 0, this.#current.generation) + 1,
-      ...normalized,
-    }));
+    let record: TokenRecord = { generation: 0, token: null };
+    await this.#options.adapters.store.update((stored) => {
+      record = { generation: Math.max(stored?.generation ?? 0, this.#current.generation) + 1, ...normalized };
+      return this.#persisted(record);
+    });
     this.#accept(record, true);
     this.#postToken(record);
     return record;
@@ -186,6 +193,21 @@ export class Coordinator {
       reason: 'logout',
     });
     this.#emit('logout', record.generation);
+  }
+
+  /**
+  Re-read the shared record: a hidden or frozen tab may have missed messages. Bounded by
+  `refreshTimeoutMs`; never throws.
+  */
+  async resync(): Promise<void> {
+    const { store } = this.#options.adapters;
+    const timeoutMs = this.#options.refreshTimeoutMs;
+    const record = await withDeadline(store.get(), timeoutMs, () => new Error('store timeout')).catch(
+      () => undefined,
+    );
+    if (!record || record.generation <= this.#current.generation) return;
+    if (record.withheld) this.#ask(record.generation);
+    else this.#accept(record, true);
   }
 
   subscribe(listener: (event: TokenRefreshEvent) => void): () => void {
@@ -258,10 +280,16 @@ export class Coordinator {
   }
 
   /** Inside the lock: re-read the shared record (double-checked locking), else refresh. */
-  async #underLock(from: number): Promise<TokenRecord> {
+  async #underLock(failed: number): Promise<TokenRecord> {
     const { store } = this.#options.adapters;
+    let from = failed;
     const stored = await store.get();
-    if (stored && stored.generation > from) return this.#adopt(stored);
+    if (stored && stored.generation > from) {
+      const usable = await this.#resolve(stored);
+      if (usable) return this.#adopt(usable);
+      // The token of that generation was withheld from the store and no live tab has it: refresh.
+      from = stored.generation;
+    }
     if (this.#current.generation > from) return this.#adopt(this.#current);
 
     this.#stats.refreshes++;
@@ -288,24 +316,58 @@ export class Coordinator {
       return await this.#fail(from, error);
     }
 
-    let mine = false;
-    const record = await store.update((current) => {
+    let record: TokenRecord | undefined;
+    const stored2 = await store.update((current) => {
       if (current && current.generation > from) return current;
-      mine = true;
-      return { generation: Math.max(from, current?.generation ?? 0) + 1, ...normalized };
+      record = { generation: Math.max(from, current?.generation ?? 0) + 1, ...normalized };
+      return this.#persisted(record);
     });
-    if (!mine) return this.#adopt(record);
+    if (!record) return this.#adopt((await this.#resolve(stored2)) ?? stored2);
     this.#accept(record, false);
     this.#postToken(record);
     this.#emit('refresh:success', record.generation);
     return record;
   }
 
+  /** What goes to the store: the record, or only its generation with `persistToken: false`. */
+  #persisted(record: TokenRecord): TokenRecord {
+    if (this.#options.persistToken || record.token === null) return record;
+    return { generation: record.generation, token: null, withheld: true };
+  }
+
+  /**
+  A stored record with its token: as it is, or, when the token was withheld, from a live peer (asked
+  over the channel, answer awaited briefly). `undefined` when nobody has it.
+  */
+  async #resolve(stored: TokenRecord): Promise<TokenRecord | undefined> {
+    if (!stored.withheld) return stored;
+    if (this.#current.generation >= stored.generation) return this.#current;
+    const answered = new Promise<boolean>((resolve) => {
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        this.#onNewer.delete(onNewer);
+        resolve(value);
+      };
+      const onNewer = (record: TokenRecord) => {
+        if (record.generation >= stored.generation) done(true);
+      };
+      const timer = setTimeout(() => done(false), Math.min(askTimeoutMs, this.#options.refreshTimeoutMs / 4));
+      this.#onNewer.add(onNewer);
+    });
+    this.#ask(stored.generation);
+    return (await answered) ? this.#current : undefined;
+  }
+
+  #ask(generation: number): void {
+    this.#options.adapters.channel.post({ type: 'ask', generation, tabId: this.tabId });
+  }
+
   /** Classify a failed refresh: lost race → adopt; definitive → log every tab out; else transient. */
   async #fail(from: number, error: unknown): Promise<TokenRecord> {
     const { store, channel } = this.#options.adapters;
     const stored = await store.get().catch(() => undefined);
-    if (stored && stored.generation > from) return this.#adopt(stored);
+    const usable = stored && stored.generation > from ? await this.#resolve(stored) : undefined;
+    if (usable) return this.#adopt(usable);
 
     if (!isDefinitiveFailure(error)) {
       const failed =
@@ -322,7 +384,7 @@ export class Coordinator {
       mine = true;
       return { generation: Math.max(from, current?.generation ?? 0) + 1, token: null, reason: 'expired' };
     });
-    if (!mine) return this.#adopt(record);
+    if (!mine) return this.#adopt((await this.#resolve(record)) ?? record);
     const expired =
       error instanceof SessionExpiredError
         ? error
@@ -342,7 +404,7 @@ export class Coordinator {
   }
 
   /** Take a record another tab (or this tab's setToken) produced instead of refreshing. */
-  #adopt(record: StoredRecord): TokenRecord {
+  #adopt(record: TokenRecord): TokenRecord {
     this.#accept(record, false);
     this.#stats.adopted++;
     this.#emit('refresh:adopted', record.generation);
@@ -359,7 +421,7 @@ export class Coordinator {
   }
 
   /** Make `record` current if it is newer. `received`: it came from outside this tab's refresh. */
-  #accept(record: StoredRecord, received: boolean): boolean {
+  #accept(record: TokenRecord, received: boolean): boolean {
     if (record.generation <= this.#current.generation) return false;
     this.#current = record;
     for (const notify of this.#onNewer) notify(record);
@@ -393,6 +455,10 @@ export class Coordinator {
 
   #onMessage(message: unknown): void {
     if (this.#disposed || !isChannelMessage(message) || message.tabId === this.tabId) return;
+    if (message.type === 'ask') {
+      if (message.generation === this.#current.generation) this.#postToken(this.#current);
+      return;
+    }
     if (message.generation <= this.#current.generation) return;
     if (message.type === 'logout') {
       this.#accept({ generation: message.generation, token: null, reason: message.reason }, false);
@@ -408,7 +474,7 @@ export class Coordinator {
     // The token was kept out of the message: read it from the shared store.
     void this.#options.adapters.store.get().then(
       (record) => {
-        if (record) this.#accept(record, true);
+        if (record && !record.withheld) this.#accept(record, true);
       },
       () => undefined,
     );

@@ -11,6 +11,13 @@ export interface TokenRecord {
   readonly expiresAt?: number | undefined;
   /** Local clock time (ms since epoch) at which the token was obtained, when known. */
   readonly issuedAt?: number | undefined;
+  /** With `token: null`: why there is no token (`logout()`, or a refused refresh). */
+  readonly reason?: 'logout' | 'expired' | undefined;
+  /**
+  `persistToken: false`: a token exists for this generation but was kept out of the store; tabs that
+  need it ask their peers over the channel.
+  */
+  readonly withheld?: boolean | undefined;
 }
 
 /**
@@ -30,12 +37,14 @@ export type ChannelMessage =
       type: 'token';
       generation: number;
       tabId: string;
-      /** Present unless `persistToken: false` and the peer chose not to share it. */
+      /** Absent when the sender chose to share only the generation (receivers read the store). */
       token?: string | undefined;
       expiresAt?: number | undefined;
       issuedAt?: number | undefined;
     }
-  | { type: 'logout'; generation: number; tabId: string; reason: 'logout' | 'expired' };
+  | { type: 'logout'; generation: number; tabId: string; reason: 'logout' | 'expired' }
+  /** `persistToken: false`: a tab asks whoever holds the token of `generation` to broadcast it. */
+  | { type: 'ask'; generation: number; tabId: string };
 
 /** A message bus to every other tab (and every other instance) with the same `name`. */
 export interface Channel {
