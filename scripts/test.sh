@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # The README's test command: installs what it needs (Node 24, pnpm, dependencies, Debian chromium for the
-# browser tests), then runs typecheck, lint, every package's tests, and the package checks.
+# browser tests), then runs typecheck, lint, every test suite, and the package checks, and closes with
+# one line that counts every test that ran: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/bootstrap.sh --browser
 
+reports=(
+  packages/ky-token-refresh/test-results/unit.json
+  packages/mock-auth-server/test-results/unit.json
+)
+rm -f "${reports[@]}"
+
 step() { printf '\n==> %s\n' "$*"; }
 step "typecheck";       pnpm -r --workspace-concurrency=1 run typecheck
 step "lint (biome)";    pnpm exec biome ci .
-step "tests";           pnpm -r --workspace-concurrency=1 run test
+step "unit tests";      pnpm -r --workspace-concurrency=1 run test
 step "package checks (build, publint, size-limit)"; pnpm --filter ky-token-refresh run check:package
+step "summary";         node scripts/summarize-tests.mjs "${reports[@]}"

@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 15_000,
+    // The JSON report feeds the one-line summary printed by scripts/test.sh.
+    reporters: ['default', ['json', { outputFile: 'test-results/unit.json' }]],
   },
 });
