@@ -24,8 +24,7 @@ const server = setupServer(
 server.listen({ onUnhandledFrame: 'error' });
 
 const auth = createTokenRefresh({
-  refresh: async ({ signal }) =>
-    (await ky.post(`${origin}/auth/refresh`, { signal }).json()).access_token,
+  refresh: async ({ signal }) => (await ky.post(`${origin}/auth/refresh`, { signal }).json()).access_token,
   isAuthorizedUrl: (url) => url.origin === origin,
 });
 auth.subscribe((event) => console.log(`  ${event.type.padEnd(18)} generation ${event.generation}`));
@@ -33,7 +32,9 @@ const api = ky.create({ prefix: `${origin}/api`, hooks: auth.hooks });
 
 await auth.setToken('expired-token');
 console.log('20 requests with an expired token:');
-const results = await Promise.allSettled(Array.from({ length: 20 }, (_, index) => api.get(`item-${index}`).json()));
+const results = await Promise.allSettled(
+  Array.from({ length: 20 }, (_, index) => api.get(`item-${index}`).json()),
+);
 const ok = results.filter((result) => result.status === 'fulfilled').length;
 console.log(`\n${ok} of 20 requests succeeded, ${refreshCalls} refresh call(s) reached the server.`);
 console.log('stats:', auth.stats());
