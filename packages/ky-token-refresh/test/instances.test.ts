@@ -93,3 +93,12 @@ test('refresh() refreshes on demand and joins a refresh already in flight', asyn
   expect(second).toBe(first);
   expect(server.current.refreshCalls).toBe(1);
 });
+
+test('setToken and logout never hang on a store that does not answer', async () => {
+  const stuck = { get: () => new Promise<never>(() => {}), update: () => new Promise<never>(() => {}) };
+  const { auth } = createClient({ refreshTimeoutMs: 100, crossTab: { store: stuck } });
+  await auth.setToken('token-1');
+  expect(auth.getToken()).toBe('token-1');
+  await auth.logout();
+  expect(auth.getToken()).toBeUndefined();
+});

@@ -165,12 +165,7 @@ export class Coordinator {
   async setToken(value: RefreshResult): Promise<TokenRecord> {
     const normalized = normalizeToken(value, Date.now(), 'setToken(token)', false);
     if (this.#disposed) throw new DisposedError();
-    await this.#ready;
-    let record: TokenRecord = { generation: 0, token: null };
-    await this.#options.adapters.store.update((stored) => {
-      record = { generation: Math.max(stored?.generation ?? 0, this.#current.generation) + 1, ...normalized };
-      return this.#persisted(record);
-    });
+    const record = await this.#write((generation) => ({ generation, ...normalized }));
     this.#accept(record, true);
     this.#postToken(record);
     return record;
@@ -179,12 +174,7 @@ export class Coordinator {
   /** Forget the token in every tab. Waiting requests reject with `SessionExpiredError`. */
   async logout(): Promise<void> {
     if (this.#disposed) throw new DisposedError();
-    await this.#ready;
-    const record = await this.#options.adapters.store.update((stored) => ({
-      generation: Math.max(stored?.generation ?? 0, this.#current.generation) + 1,
-      token: null,
-      reason: 'logout' as const,
-    }));
+    const record = await this.#write((generation) => ({ generation, token: null, reason: 'logout' }));
     this.#accept(record, false);
     this.#options.adapters.channel.post({
       type: 'logout',
@@ -193,6 +183,23 @@ export class Coordinator {
       reason: 'logout',
     });
     this.#emit('logout', record.generation);
+  }
+
+  /**
+  Store the record `make(next generation)` unconditionally (login, logout). A store that fails or does not
+  answer within `refreshTimeoutMs` does not block this tab: the record is then used here and broadcast.
+  */
+  async #write(make: (generation: number) => TokenRecord): Promise<TokenRecord> {
+    await this.#ready;
+    let record = make(this.#current.generation + 1);
+    const update = this.#options.adapters.store.update((stored) => {
+      record = make(Math.max(stored?.generation ?? 0, this.#current.generation) + 1);
+      return this.#persisted(record);
+    });
+    await withDeadline(update, this.#options.refreshTimeoutMs, () => new Error('store timeout')).catch(
+      () => undefined,
+    );
+    return record;
   }
 
   /**
