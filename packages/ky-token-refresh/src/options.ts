@@ -81,38 +81,50 @@ export interface NormalizedOptions
   onSessionExpired: TokenRefreshOptions['onSessionExpired'];
 }
 
-const optionNames = new Set([
-  'refresh',
-  'name',
-  'crossTab',
-  'shouldRefresh',
-  'refreshBeforeExpiryMs',
-  'refreshTimeoutMs',
-  'isAuthorizedUrl',
-  'authorize',
-  'persistToken',
-  'onSessionExpired',
-]);
+const fail = (message: string): never => {
+  throw new TypeError(message);
+};
 
-const adapterMethods = {
+const adapterMethods: Record<string, string[]> = {
   lock: ['request'],
   channel: ['post', 'subscribe', 'close'],
   store: ['get', 'update'],
 };
 
-const fail = (message: string): never => {
-  throw new TypeError(message);
-};
-
-const checkFunction = (value: unknown, name: string): void => {
-  if (value !== undefined && typeof value !== 'function')
-    fail(`\`${name}\` must be a function, got ${typeof value}.`);
-};
-
-const checkDuration = (value: unknown, name: string, min: number): void => {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < min)) {
-    fail(`\`${name}\` must be a finite number of milliseconds >= ${min}, got ${String(value)}.`);
+/** `true`, `false`, or some of `{ lock, channel, store }`, each with its methods. */
+const isCrossTab = (value: unknown): boolean => {
+  if (typeof value === 'boolean') return true;
+  if (typeof value !== 'object' || value === null) return false;
+  for (const [key, adapter] of Object.entries(value)) {
+    const methods =
+      adapterMethods[key] ?? fail(`Unknown adapter \`crossTab.${key}\` (expected lock, channel or store).`);
+    for (const method of methods) {
+      if (typeof adapter?.[method] !== 'function')
+        fail(`\`crossTab.${key}\` must have a \`${method}\` method.`);
+    }
   }
+  return true;
+};
+
+type Check = readonly [test: (value: unknown) => boolean, expected: string];
+const aFunction: Check = [(value) => typeof value === 'function', 'a function'];
+const milliseconds = (min: number): Check => [
+  (value) => typeof value === 'number' && Number.isFinite(value) && value >= min,
+  `a finite number of milliseconds >= ${min}`,
+];
+
+/** What each option must be; any other key is refused. */
+const checks: Record<keyof TokenRefreshOptions, Check> = {
+  refresh: aFunction,
+  name: [(value) => typeof value === 'string' && value !== '', 'a non-empty string'],
+  crossTab: [isCrossTab, 'a boolean or { lock, channel, store }'],
+  shouldRefresh: aFunction,
+  refreshBeforeExpiryMs: milliseconds(0),
+  refreshTimeoutMs: milliseconds(1),
+  isAuthorizedUrl: aFunction,
+  authorize: aFunction,
+  persistToken: [(value) => typeof value === 'boolean', 'a boolean'],
+  onSessionExpired: aFunction,
 };
 
 const sameOrigin = (url: URL): boolean =>
@@ -126,37 +138,14 @@ const bearer = (request: Request, token: string): void => {
 export const normalizeOptions = (options: TokenRefreshOptions): NormalizedOptions => {
   if (typeof options !== 'object' || options === null)
     fail('createTokenRefresh(options) needs an options object.');
-  for (const key of Object.keys(options)) {
-    if (!optionNames.has(key)) fail(`Unknown option \`${key}\`.`);
-  }
-  if (typeof options.refresh !== 'function')
-    fail('`refresh` must be a function that resolves to the new access token.');
-  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
-    fail('`name` must be a non-empty string.');
-  }
-  const { crossTab } = options;
-  if (crossTab !== undefined && typeof crossTab !== 'boolean') {
-    if (typeof crossTab !== 'object' || crossTab === null)
-      fail('`crossTab` must be a boolean or { lock, channel, store }.');
-    for (const [key, value] of Object.entries(crossTab)) {
-      const methods = adapterMethods[key as keyof typeof adapterMethods];
-      if (!methods) fail(`Unknown adapter \`crossTab.${key}\` (expected lock, channel or store).`);
-      for (const method of methods) {
-        if (typeof (value as unknown as Record<string, unknown> | null)?.[method] !== 'function') {
-          fail(`\`crossTab.${key}\` must have a \`${method}\` method.`);
-        }
-      }
+  for (const [key, value] of Object.entries(options)) {
+    const check = checks[key as keyof TokenRefreshOptions] ?? fail(`Unknown option \`${key}\`.`);
+    if (value !== undefined && !check[0](value)) {
+      fail(`\`${key}\` must be ${check[1]}, got ${typeof value === 'number' ? value : typeof value}.`);
     }
   }
-  checkFunction(options.shouldRefresh, 'shouldRefresh');
-  checkFunction(options.isAuthorizedUrl, 'isAuthorizedUrl');
-  checkFunction(options.authorize, 'authorize');
-  checkFunction(options.onSessionExpired, 'onSessionExpired');
-  checkDuration(options.refreshBeforeExpiryMs, 'refreshBeforeExpiryMs', 0);
-  checkDuration(options.refreshTimeoutMs, 'refreshTimeoutMs', 1);
-  if (options.persistToken !== undefined && typeof options.persistToken !== 'boolean') {
-    fail('`persistToken` must be a boolean.');
-  }
+  if (options.refresh === undefined)
+    fail('`refresh` must be a function that resolves to the new access token.');
   return {
     refresh: options.refresh,
     name: options.name ?? 'ky-token-refresh',

@@ -18,7 +18,7 @@ describe('options are validated up front, naming the bad option', () => {
     ['authorize', { refresh, authorize: {} }, /`authorize` must be a function/],
     ['onSessionExpired', { refresh, onSessionExpired: 1 }, /`onSessionExpired` must be a function/],
     ['persistToken', { refresh, persistToken: 'no' }, /`persistToken` must be a boolean/],
-    ['crossTab string', { refresh, crossTab: 'yes' }, /`crossTab` must be a boolean/],
+    ['crossTab string', { refresh, crossTab: 'yes' }, /`crossTab` must be a boolean or/],
     ['crossTab unknown adapter', { refresh, crossTab: { queue: {} } }, /`crossTab.queue`/],
     [
       'crossTab bad lock',
