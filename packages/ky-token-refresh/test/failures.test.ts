@@ -121,3 +121,26 @@ describe('transient failure: the session is kept', () => {
     expect(auth.getToken()).toBe('stale-token');
   });
 });
+
+describe('after the session ended', () => {
+  test('a 401 after logout() rejects with SessionExpiredError without calling the refresh endpoint', async () => {
+    const onSessionExpired = vi.fn();
+    const { auth, api } = createClient({ onSessionExpired });
+    await auth.setToken('stale-token');
+    await auth.logout();
+    await expect(api.get('data').json()).rejects.toBeInstanceOf(SessionExpiredError);
+    expect(server.current.refreshCalls).toBe(0);
+    expect(onSessionExpired).not.toHaveBeenCalled();
+  });
+
+  test('after a refused refresh, later 401s do not refresh again nor call onSessionExpired again', async () => {
+    server.current.mode = 'invalid_grant';
+    const onSessionExpired = vi.fn();
+    const { auth, api } = createClient({ onSessionExpired });
+    await auth.setToken('stale-token');
+    await expect(api.get('one').json()).rejects.toBeInstanceOf(SessionExpiredError);
+    await expect(api.get('two').json()).rejects.toBeInstanceOf(SessionExpiredError);
+    expect(server.current.refreshCalls).toBe(1);
+    expect(onSessionExpired).toHaveBeenCalledTimes(1);
+  });
+});

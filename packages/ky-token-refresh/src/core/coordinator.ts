@@ -151,7 +151,9 @@ export class Coordinator {
   ): Promise<TokenRecord> {
     await untilAborted(this.#ready, signals);
     if (this.#disposed) throw new DisposedError();
-    if (this.#current.generation > failedGeneration) return this.#usable(this.#current);
+    const current = this.#current;
+    // Newer token: replay with it. Logged out or expired (not merely "no token yet"): no refresh either.
+    if (current.generation > failedGeneration || current.reason) return this.#usable(current);
     const from = this.#current.generation;
     let pending = this.#inflight.get(from);
     if (!pending) {
