@@ -9,12 +9,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 reports=(
   packages/ky-token-refresh/test-results/unit.json
   packages/mock-auth-server/test-results/unit.json
+  packages/ky-token-refresh/test-results/browser.json
+  e2e/results/report.json
 )
 rm -f "${reports[@]}"
 
 step() { printf '\n==> %s\n' "$*"; }
 step "typecheck";       pnpm -r --workspace-concurrency=1 run typecheck
 step "lint (biome)";    pnpm exec biome ci .
-step "unit tests";      pnpm -r --workspace-concurrency=1 run test
+step "unit tests (Node) and e2e (Playwright, chromium)"; pnpm -r --workspace-concurrency=1 run test
+step "browser tests (vitest browser mode, chromium)"; pnpm --filter ky-token-refresh run test:browser
 step "package checks (build, publint, size-limit)"; pnpm --filter ky-token-refresh run check:package
 step "summary";         node scripts/summarize-tests.mjs "${reports[@]}"

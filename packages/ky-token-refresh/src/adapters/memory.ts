@@ -65,7 +65,14 @@ export class MemoryChannel implements Channel {
     for (const peer of this.#hub) {
       if (peer === this) continue;
       queueMicrotask(() => {
-        for (const listener of peer.#listeners) listener(copy);
+        for (const listener of peer.#listeners) {
+          try {
+            listener(copy);
+          } catch (error) {
+            // One bad listener must not stop delivery to the others (as with BroadcastChannel).
+            (globalThis as { reportError?: (error: unknown) => void }).reportError?.(error);
+          }
+        }
       });
     }
   }

@@ -1,0 +1,140 @@
+import { createStore, type UseStore, update } from 'idb-keyval';
+import type { Lock } from '../core/types.js';
+
+interface Lease {
+  readonly owner: string | null;
+  /** `Date.now()` after which the lease is free, whoever holds it. */
+  readonly expires: number;
+}
+
+export interface LeaseLockOptions {
+  /** How long a lease lasts without renewal; a holder that dies frees the lock after this long. */
+  leaseMs?: number;
+  /** How often the holder renews its lease while the task runs. Default: a third of `leaseMs`. */
+  renewMs?: number;
+  /** First and last delay between attempts while the lock is taken (exponential backoff, jittered). */
+  minPollMs?: number;
+  maxPollMs?: number;
+  /** Upper bound on waiting, whatever the signal: rejects with an Error after this long. */
+  maxWaitMs?: number;
+}
+
+const KEY = 'lease';
+
+const randomId = (): string => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+
+/** Wait `ms`, or reject with `signal.reason` as soon as it aborts. */
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/**
+A Lock for where `navigator.locks` is missing (insecure context, old browsers): a lease in IndexedDB
+(database `${name}-lock-db`), taken with an atomic compare-and-set (one readwrite transaction, idb-keyval
+`update()`): free or expired → mine for `leaseMs`. The holder renews it while the task runs and frees it
+when the task settles; a holder that dies stops renewing and the lease expires. Waiters poll with a
+jittered exponential backoff, stop at once when their signal aborts, and give up after `maxWaitMs`.
+
+Mutual exclusion holds as long as the holder's renewal timer runs at least once per `leaseMs` (a frozen
+tab whose timers stop longer than that loses its lease).
+*/
+export class LeaseLock implements Lock {
+  readonly #name: string;
+  readonly #leaseMs: number;
+  readonly #renewMs: number;
+  readonly #minPollMs: number;
+  readonly #maxPollMs: number;
+  readonly #maxWaitMs: number;
+  #db: UseStore | undefined;
+
+  constructor(name: string, options: LeaseLockOptions = {}) {
+    this.#name = name;
+    this.#leaseMs = options.leaseMs ?? 5000;
+    this.#renewMs = options.renewMs ?? Math.max(50, Math.floor(this.#leaseMs / 3));
+    this.#minPollMs = options.minPollMs ?? 15;
+    this.#maxPollMs = options.maxPollMs ?? 300;
+    this.#maxWaitMs = options.maxWaitMs ?? 60_000;
+  }
+
+  #store(): UseStore {
+    this.#db ??= createStore(`${this.#name}-lock-db`, 'lease');
+    return this.#db;
+  }
+
+  /** Compare-and-set: take the lease if it is free, expired, or already `owner`'s. */
+  async #tryTake(owner: string): Promise<boolean> {
+    let taken = false;
+    await update<Lease>(
+      KEY,
+      (current) => {
+        const now = Date.now();
+        taken = !current || current.owner === null || current.expires <= now || current.owner === owner;
+        return taken ? { owner, expires: now + this.#leaseMs } : (current as Lease);
+      },
+      this.#store(),
+    );
+    return taken;
+  }
+
+  /** Renew the lease if `owner` still holds it. */
+  async #renew(owner: string): Promise<void> {
+    await update<Lease>(
+      KEY,
+      (current) =>
+        current?.owner === owner ? { owner, expires: Date.now() + this.#leaseMs } : (current as Lease),
+      this.#store(),
+    );
+  }
+
+  async #release(owner: string): Promise<void> {
+    await update<Lease>(
+      KEY,
+      (current) => (current?.owner === owner ? { owner: null, expires: 0 } : (current as Lease)),
+      this.#store(),
+    );
+  }
+
+  async request<T>(task: () => Promise<T>, { signal }: { signal: AbortSignal }): Promise<T> {
+    if (signal.aborted) throw signal.reason;
+    const owner = randomId();
+    const deadline = Date.now() + this.#maxWaitMs;
+    let delay = this.#minPollMs;
+    for (;;) {
+      let taken = false;
+      try {
+        taken = await this.#tryTake(owner);
+      } catch {
+        // A failed transaction took nothing; try again after the backoff.
+      }
+      if (signal.aborted) {
+        if (taken) await this.#release(owner).catch(() => undefined);
+        throw signal.reason;
+      }
+      if (taken) break;
+      if (Date.now() >= deadline) {
+        throw new Error(`Timed out after ${this.#maxWaitMs} ms waiting for the lease lock "${this.#name}".`);
+      }
+      await sleep(delay * (0.5 + Math.random()), signal);
+      delay = Math.min(this.#maxPollMs, delay * 2);
+    }
+
+    const renewal = setInterval(() => {
+      void this.#renew(owner).catch(() => undefined);
+    }, this.#renewMs);
+    try {
+      return await task();
+    } finally {
+      clearInterval(renewal);
+      await this.#release(owner).catch(() => undefined);
+    }
+  }
+}

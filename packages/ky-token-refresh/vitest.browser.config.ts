@@ -1,0 +1,38 @@
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vitest/config';
+
+/** Debian's chromium (`npx playwright install` cannot download here); override with CHROMIUM_PATH. */
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export default defineConfig({
+  // Every dependency the tests load, pre-bundled up front: a re-optimisation mid-run reloads the page and
+  // stalls the other test files.
+  optimizeDeps: { include: ['idb-keyval', 'broadcast-channel', 'jose/jwt/decode'] },
+  test: {
+    include: ['test-browser/**/*.test.ts'],
+    testTimeout: 30_000,
+    // The JSON report feeds the one-line summary printed by scripts/test.sh.
+    reporters: ['default', ['json', { outputFile: 'test-results/browser.json' }]],
+    browser: {
+      enabled: true,
+      headless: true,
+      screenshotFailures: false,
+      provider: playwright({
+        launchOptions: {
+          executablePath,
+          args: [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        },
+      }),
+      instances: [{ browser: 'chromium' }],
+    },
+  },
+});
