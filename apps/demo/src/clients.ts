@@ -1,0 +1,158 @@
+import ky, { type AfterResponseHook, type Hooks, isHTTPError, type KyInstance } from 'ky';
+import { createTokenRefresh, type TokenRefreshEventType } from 'ky-token-refresh';
+import type { ClientKind, Entry, EntryKind } from './types.ts';
+
+type Record = (kind: EntryKind, fields?: Partial<Pick<Entry, 'text'>>) => void;
+
+/** The two clients behind one shape, so the burst code does not care which one runs. */
+export interface DemoClient {
+  readonly kind: ClientKind;
+  readonly api: KyInstance;
+  /** After a login (in any tab). */
+  setToken(token: string): Promise<void>;
+  /** Forget the token here (the demo's logout / reset). */
+  clear(): Promise<void>;
+  hasToken(): boolean;
+  /** The library's `stats()` for the protected client; the naive client's own counts. */
+  stats(): { refreshes: number; adopted: number; replays: number; failures: number };
+}
+
+/** The refresh endpoint wants the CSRF header and the cookie. */
+const REFRESH_OPTIONS = {
+  credentials: 'include',
+  headers: { 'X-Requested-With': 'ky-token-refresh-demo' },
+  retry: 0,
+} as const;
+
+/** One line describing why a call failed, without any token. */
+export function describeError(error: unknown): string {
+  if (isHTTPError(error)) {
+    const url = new URL(error.request.url);
+    const data = error.data as { error?: string; reason?: string } | string | undefined;
+    const body =
+      typeof data === 'object' && data !== null ? [data.error, data.reason].filter(Boolean).join(' ') : '';
+    return `HTTPError ${error.response.status} ${error.request.method} ${url.pathname}${body ? ` ${body}` : ''}`;
+  }
+  if (error instanceof Error) {
+    const code = (error as Error & { code?: unknown }).code;
+    return `${error.name}${typeof code === 'string' ? ` ${code}` : ''}: ${error.message}`;
+  }
+  return String(error);
+}
+
+/** Records every 401 from /api/* on the lane of this tab, before any refresh logic sees it. */
+const observe401 =
+  (record: Record): AfterResponseHook =>
+  ({ response, retryCount }) => {
+    if (response.status === 401) record('api:401', retryCount > 0 ? { text: 'after retry' } : {});
+  };
+
+/**
+ * The ky README recipe ("retry with a fresh token on a 401 error"): an afterResponse hook that refreshes on
+ * every 401 and retries with `ky.retry()`. Correct for one request; racy for two: each 401 refreshes, and a
+ * one-time refresh token only survives the first call.
+ */
+export function createNaiveClient(record: Record): DemoClient {
+  let token: string | null = null;
+  /** Set when a refresh is refused (the app then shows its login page, once); cleared by a login. */
+  let expired = false;
+  const counts = { refreshes: 0, adopted: 0, replays: 0, failures: 0 };
+
+  async function refreshToken(): Promise<string> {
+    counts.refreshes += 1;
+    record('refresh:start');
+    try {
+      const body = await ky.post('/auth/refresh', REFRESH_OPTIONS).json<{ access_token: string }>();
+      token = body.access_token;
+      record('refresh:success');
+      return token;
+    } catch (error) {
+      counts.failures += 1;
+      record('refresh:failure', { text: describeError(error) });
+      if (isHTTPError(error) && (error.response.status === 400 || error.response.status === 401)) {
+        token = null;
+        // What the app does next: "session expired", back to the login page. Once per session.
+        if (!expired) record('session:expired', { text: 'refresh refused: back to the login page' });
+        expired = true;
+      }
+      throw error;
+    }
+  }
+
+  const hooks: Hooks = {
+    beforeRequest: [
+      ({ request }) => {
+        if (token !== null) request.headers.set('Authorization', `Bearer ${token}`);
+      },
+    ],
+    afterResponse: [
+      observe401(record),
+      async ({ request, response, retryCount }) => {
+        if (response.status === 401 && retryCount === 0) {
+          const fresh = await refreshToken();
+          const headers = new Headers(request.headers);
+          headers.set('Authorization', `Bearer ${fresh}`);
+          counts.replays += 1;
+          return ky.retry({ request: new Request(request, { headers }), code: 'TOKEN_REFRESHED' });
+        }
+      },
+    ],
+  };
+
+  return {
+    kind: 'naive',
+    api: ky.create({ prefix: '/api', hooks }),
+    async setToken(next) {
+      token = next;
+      expired = false;
+    },
+    async clear() {
+      token = null;
+      expired = false;
+    },
+    hasToken: () => token !== null,
+    stats: () => ({ ...counts }),
+  };
+}
+
+const LIBRARY_EVENTS: ReadonlySet<TokenRefreshEventType> = new Set([
+  'refresh:start',
+  'refresh:success',
+  'refresh:adopted',
+  'refresh:failure',
+  'lock:wait',
+  'lock:acquired',
+  'token:received',
+  'request:replayed',
+  'session:expired',
+  'logout',
+]);
+
+/** ky-token-refresh: one refresh per expiry across every tab; the timeline is drawn from its events. */
+export function createProtectedClient(record: Record, onSessionExpired: () => void): DemoClient {
+  const auth = createTokenRefresh({
+    name: 'ky-token-refresh-demo',
+    refresh: async ({ signal }) =>
+      (await ky.post('/auth/refresh', { ...REFRESH_OPTIONS, signal }).json<{ access_token: string }>())
+        .access_token,
+    onSessionExpired,
+  });
+  auth.subscribe((event) => {
+    if (!LIBRARY_EVENTS.has(event.type)) return;
+    const parts = [`generation ${event.generation}`, event.code, event.request].filter(Boolean);
+    record(event.type, { text: parts.join(' · ') });
+  });
+  const libraryHooks = auth.hooks;
+  const hooks: Hooks = {
+    ...libraryHooks,
+    afterResponse: [observe401(record), ...(libraryHooks.afterResponse ?? [])],
+  };
+  return {
+    kind: 'protected',
+    api: ky.create({ prefix: '/api', hooks }),
+    setToken: (token) => auth.setToken(token),
+    clear: () => auth.logout(),
+    hasToken: () => Boolean(auth.getToken()),
+    stats: () => auth.stats(),
+  };
+}
