@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TokenRecord } from '../src/core/types.js';
 import { storeTransports, uniqueName } from './support.js';
 
-describe.each(storeTransports)('Store contract: $label', ({ create, writeRaw }) => {
+describe.each(storeTransports)('Store contract: $label', ({ create }) => {
   it('starts empty, and update() returns and persists the new record', async () => {
     const name = uniqueName('store');
     const store = create(name);
