@@ -1,5 +1,5 @@
 import { expect, test, vi } from 'vitest';
-import { SessionExpiredError } from '../src/index.js';
+import { createMemoryAdapters, SessionExpiredError } from '../src/index.js';
 import { createClient, settle } from './support/client.js';
 import { useTestServer } from './support/server.js';
 
@@ -101,4 +101,14 @@ test('setToken and logout never hang on a store that does not answer', async () 
   expect(auth.getToken()).toBe('token-1');
   await auth.logout();
   expect(auth.getToken()).toBeUndefined();
+});
+
+test('a page loaded after the session ended still refreshes once from the cookie on its first 401', async () => {
+  const name = `shared-${++scope}`;
+  const { store } = createMemoryAdapters(name);
+  await store.update(() => ({ generation: 7, token: null, reason: 'expired' }));
+  const { auth, api } = createClient({ name, crossTab: true });
+  await expect(api.get('data').json()).resolves.toMatchObject({ path: '/api/data' });
+  expect(server.current.refreshCalls).toBe(1);
+  expect(auth.getToken()).toBe(server.current.validToken);
 });

@@ -110,11 +110,14 @@ export class Coordinator {
     this.tabId = options.tabId;
     const { channel, store } = options.adapters;
     this.#unsubscribe = channel.subscribe((message) => this.#onMessage(message));
-    // A new tab starts from the shared record; bounded so a stuck store never blocks a request.
+    // A new tab starts from the shared record; bounded so a stuck store never blocks a request. A session
+    // that ended before this page loaded does not stop it from refreshing once from the cookie (the user
+    // may have logged in again since), so its logout reason is not taken over.
     this.#ready = withDeadline(store.get(), options.refreshTimeoutMs, () => new Error('store timeout')).then(
       (record) => {
-        if (record && !record.withheld) this.#accept(record, true);
-        else if (record) this.#ask(record.generation);
+        if (record?.withheld) this.#ask(record.generation);
+        else if (record?.token === null) this.#accept({ generation: record.generation, token: null }, false);
+        else if (record) this.#accept(record, true);
       },
       () => undefined,
     );
