@@ -1,0 +1,40 @@
+/**
+The library under test, always built from its source (packages/ky-token-refresh/src) by esbuild at the start
+of a run: the figures never depend on whether `dist/` is present or fresh, and a concurrent rebuild of
+`dist/` elsewhere in the workspace cannot break a run. ky stays external (it is a peer dependency); the
+library's own dependencies (jose, idb-keyval, broadcast-channel) are bundled in.
+*/
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+export const librarySource = fileURLToPath(
+  new URL('../../../packages/ky-token-refresh/src/index.ts', import.meta.url),
+);
+export const resultsDir = fileURLToPath(new URL('../../results/', import.meta.url));
+const outdir = fileURLToPath(new URL('../../results/.build/lib/', import.meta.url));
+
+type Library = typeof import('ky-token-refresh');
+
+let loaded: Promise<Library> | undefined;
+
+/** Build the library for Node (ESM) and import it. */
+export const loadLibrary = (): Promise<Library> => {
+  loaded ??= (async () => {
+    await mkdir(outdir, { recursive: true });
+    await build({
+      entryPoints: { 'ky-token-refresh': librarySource },
+      bundle: true,
+      format: 'esm',
+      splitting: true,
+      platform: 'neutral',
+      mainFields: ['module', 'main'],
+      target: 'es2022',
+      external: ['ky'],
+      outdir,
+      logLevel: 'warning',
+    });
+    return (await import(pathToFileURL(`${outdir}ky-token-refresh.js`).href)) as Library;
+  })();
+  return loaded;
+};

@@ -1,0 +1,302 @@
+/**
+`pnpm --filter bench run bench`: measures and prints, asserts nothing.
+  1. happy-path overhead of the hooks vs bare ky (Node, local node:http server);
+  2. recovery latency at expiry vs its floor: Node (1 instance) and real Chromium (1 and 8 tabs, HTTP/2),
+     with the cross-tab propagation time;
+  3. bundle size (esbuild --bundle --minify --format=esm, gzip) of ky-token-refresh and its peers.
+Writes results/bench.json (every sample) and results/bench.md (the Markdown tables).
+Flags: --only=overhead,node,browser,bundle  --quick (fewer rounds: a smoke run, not figures)  --http1 (also
+Chromium 8 tabs over HTTP/1.1). CHROMIUM_PATH picks the browser (default /usr/bin/chromium if present).
+*/
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { type BundleMeasure, bundleTargets, measureBundle, packageOf, versionOf } from './bundle-size.ts';
+import { resultsDir } from './lib/library.ts';
+import type { RecoverySummary } from './lib/recovery-types.ts';
+import { bytes, fixed, ms, ratio } from './lib/stats.ts';
+import { markdownTable, type Row, textTable } from './lib/table.ts';
+import { type OverheadResult, runOverhead } from './overhead.ts';
+import { type Protocol, runRecoveryBrowser } from './recovery-browser.ts';
+import { runRecoveryNode } from './recovery-node.ts';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    http1: { type: 'boolean', default: false },
+  },
+});
+const parts = new Set((values.only ?? 'overhead,node,browser,bundle').split(',').map((part) => part.trim()));
+const quick = values.quick;
+const command = 'pnpm --filter bench run bench';
+
+const settings = {
+  overhead: {
+    requests: quick ? 2000 : 10_000,
+    concurrency: 50,
+    rounds: quick ? 1 : 5,
+    block: 1000,
+    warmup: 1000,
+  },
+  latency: { refreshLatencyMs: 20, apiLatencyMs: 20 },
+  node: { requests: 20, rounds: quick ? 3 : 20, warmup: quick ? 1 : 2 },
+  browser: {
+    scenarios: [
+      { tabs: 1, requests: 20, protocol: 'h2' },
+      { tabs: 8, requests: 1, protocol: 'h2' },
+      { tabs: 8, requests: 20, protocol: 'h2' },
+      ...(values.http1 ? [{ tabs: 8, requests: 20, protocol: 'http/1.1' as const }] : []),
+    ] as { tabs: number; requests: number; protocol: Protocol }[],
+    rounds: quick ? 2 : 10,
+    warmup: 1,
+  },
+};
+
+const log = (line: string) => console.log(line);
+const startedAt = new Date();
+const machine = {
+  node: process.version,
+  cpus: `${availableParallelism()} × ${cpus()[0]?.model ?? 'unknown'}`,
+  loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))),
+  loadAverageAtEnd: [] as number[],
+};
+log(`ky-token-refresh benchmarks — ${startedAt.toISOString()}, Node ${machine.node}, ${machine.cpus}`);
+log(
+  `load average at start: ${machine.loadAverageAtStart.join(' ')}${quick ? '  (--quick: smoke run, too few samples for figures)' : ''}`,
+);
+
+const results: {
+  command: string;
+  startedAt: string;
+  quick: boolean;
+  machine: typeof machine;
+  settings: typeof settings;
+  overhead?: OverheadResult | { error: string };
+  recovery: (RecoverySummary | { where: string; error: string })[];
+  bundle?: BundleMeasure[];
+  durationMs?: number;
+} = { command, startedAt: startedAt.toISOString(), quick, machine, settings, recovery: [] };
+
+const errorText = (error: unknown) =>
+  error instanceof Error ? error.message.split('\n')[0]! : String(error);
+
+if (parts.has('overhead')) {
+  const { requests, rounds, concurrency, block } = settings.overhead;
+  log(
+    `\n[1/3] Happy path: ${requests} requests × ${rounds} rounds per variant, ${concurrency} concurrent, alternating in blocks of ${block}`,
+  );
+  try {
+    results.overhead = await runOverhead(settings.overhead, log);
+  } catch (error) {
+    results.overhead = { error: errorText(error) };
+    log(`  not measured: ${errorText(error)}`);
+  }
+}
+
+if (parts.has('node') || parts.has('browser')) {
+  const { refreshLatencyMs, apiLatencyMs } = settings.latency;
+  log(
+    `\n[2/3] Recovery at expiry (server latency: refresh ${refreshLatencyMs} ms, API ${apiLatencyMs} ms; strict preset)`,
+  );
+}
+if (parts.has('node')) {
+  try {
+    results.recovery.push(await runRecoveryNode({ ...settings.node, ...settings.latency }, log));
+  } catch (error) {
+    results.recovery.push({ where: 'Node (1 instance)', error: errorText(error) });
+    log(`  Node: not measured: ${errorText(error)}`);
+  }
+}
+if (parts.has('browser')) {
+  const executablePath =
+    process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+  try {
+    results.recovery.push(
+      ...(await runRecoveryBrowser({ ...settings.browser, ...settings.latency, executablePath }, log)),
+    );
+  } catch (error) {
+    results.recovery.push({ where: 'Chromium', error: errorText(error) });
+    log(`  Chromium: not measured (multi-tab figures missing): ${errorText(error)}`);
+  }
+}
+
+if (parts.has('bundle')) {
+  log('\n[3/3] Bundle size (esbuild --bundle --minify --format=esm, browser; gzip via node:zlib)');
+  results.bundle = [];
+  for (const target of bundleTargets) {
+    const measure = await measureBundle({ ...target, version: await versionOf(packageOf(target.entry)) });
+    results.bundle.push(measure);
+  }
+}
+
+machine.loadAverageAtEnd = loadavg().map((value) => Number(value.toFixed(2)));
+results.durationMs = Date.now() - startedAt.getTime();
+
+// ---- tables ----
+const sections: { title: string; header: Row; rows: Row[]; notes: string[] }[] = [];
+
+if (results.overhead && !('error' in results.overhead)) {
+  const o = results.overhead;
+  const row = (label: string, v: OverheadResult['hooks']): Row => [
+    label,
+    fixed(v.requestsPerSecond, 0),
+    ms(v.meanMs, 2),
+    ms(v.p50Ms, 2),
+    ms(v.p95Ms, 2),
+    String(v.failures),
+  ];
+  sections.push({
+    title: `Happy-path overhead (Node ${machine.node}, ${o.options.requests} requests × ${o.options.rounds} rounds per variant, ${o.options.concurrency} concurrent, 127.0.0.1; medians over rounds)`,
+    header: ['variant', 'req/s', 'mean', 'p50', 'p95', 'failed'],
+    rows: [
+      row('bare ky, Authorization set by hand', o.bare),
+      row('ky + ky-token-refresh hooks', o.hooks),
+      [
+        'time ratio, hooks ÷ bare (>1: hooks slower)',
+        ratio(o.throughputRatio),
+        ratio(o.meanLatencyRatio),
+        ratio(o.hooks.p50Ms / o.bare.p50Ms),
+        ratio(o.hooks.p95Ms / o.bare.p95Ms),
+        '',
+      ],
+    ],
+    notes: [
+      `Hooks cost ≈ ${fixed(o.perRequestOverheadMs * 1000, 0)} µs of wall time per request (median over rounds of 1/throughput difference); refresh() calls during the run: ${o.refreshCalls}.`,
+      'Ratios are medians of the per-round ratios (each round runs both variants, alternating in blocks).',
+    ],
+  });
+} else if (results.overhead) {
+  sections.push({
+    title: 'Happy-path overhead',
+    header: ['not measured'],
+    rows: [[results.overhead.error]],
+    notes: [],
+  });
+}
+
+if (results.recovery.length > 0) {
+  const rows: Row[] = [];
+  const notes = new Set<string>();
+  for (const entry of results.recovery) {
+    if ('error' in entry) {
+      rows.push([entry.where, `not measured: ${entry.error}`, '', '', '', '', '', '', '', '', '']);
+      continue;
+    }
+    const perExpiry = (value: number) => fixed(value / entry.totals.expiries, 2);
+    rows.push([
+      entry.where,
+      `${entry.tabs} × ${entry.requestsPerTab}`,
+      String(entry.rounds.length),
+      `${ms(entry.median.recoveryMs, 0)} / ${ms(entry.median.recoveryP95Ms, 0)}`,
+      ms(entry.median.floorMs, 1),
+      ratio(entry.ratio.toFloor),
+      ms(entry.median.reactiveFloorMs, 0),
+      ratio(entry.ratio.toReactiveFloor),
+      `${perExpiry(entry.totals.refreshes)} / ${perExpiry(entry.totals.serverRotations)}`,
+      `${entry.totals.failed}/${entry.totals.requests}, ${entry.totals.serverRefreshFailures}, ${entry.totals.sessionExpiredCalls}`,
+      entry.propagation
+        ? `${fixed(entry.propagation.p50Ms, 0)} / ${fixed(entry.propagation.p95Ms, 0)} / ${fixed(entry.propagation.maxMs, 0)} ms (n=${entry.propagation.samples})`
+        : '—',
+    ]);
+    for (const note of entry.notes) notes.add(`${entry.where}: ${note}`);
+  }
+  sections.push({
+    title: `Recovery at expiry (server latency: refresh ${settings.latency.refreshLatencyMs} ms, API ${settings.latency.apiLatencyMs} ms; strict preset; medians over the rounds of each row)`,
+    header: [
+      'where',
+      'tabs × requests',
+      'rounds',
+      'recovery p50 / p95',
+      'floor',
+      '÷ floor',
+      'reactive floor',
+      '÷ reactive floor',
+      'refreshes / rotations per expiry',
+      'failed, invalid_grant, logouts',
+      'propagation p50 / p95 / max',
+    ],
+    rows,
+    notes: [
+      'recovery: from the burst start (the server has just expired the token) to the last request settled, every tab.',
+      'floor: one refresh round trip + one request round trip, measured in the same round against the same server.',
+      'reactive floor: the same burst with a valid token + one refresh round trip + the burst again — the 401s, the refresh and the replays that any client that recovers on 401 must wait for; the burst includes the mock server verifying every ES256 token on one core and, with 8 tabs, 8 renderer processes taking turns on 2 busy cores (even 8 plain fetches, one per tab, no library, finish ~25 ms apart here), which is why the multi-tab rows are far above the floor.',
+      "propagation: the holder's `refresh:success` `at` to each other tab's first `refresh:adopted` / `token:received` `at` (Date.now, 1 ms resolution, one browser clock; the holder emits after posting, so 0 or -1 ms can occur).",
+      ...notes,
+    ],
+  });
+}
+
+if (results.bundle) {
+  const rows: Row[] = results.bundle.map((measure) => {
+    const name = `${measure.label}${measure.version ? ` ${measure.version}` : ''}`;
+    if (measure.error || !measure.initial || !measure.lazy)
+      return [
+        name,
+        measure.entry.replace(/^import\s+/, '').replace(/\s+from.*/, ''),
+        `cannot be bundled: ${measure.error}`,
+        '',
+        '',
+        '',
+      ];
+    return [
+      name,
+      measure.entry.replace(/^import\s+/, '').replace(/\s+from.*/, ''),
+      bytes(measure.initial.minified),
+      bytes(measure.initial.gzip9),
+      bytes(measure.initial.gzipDefault),
+      measure.lazy.chunks === 0 ? '—' : `${bytes(measure.lazy.minified)} / ${bytes(measure.lazy.gzip9)}`,
+    ];
+  });
+  sections.push({
+    title:
+      'Bundle size (esbuild --bundle --minify --format=esm --platform=browser, splitting on; gzip via node:zlib)',
+    header: [
+      'package',
+      'import',
+      'initial min',
+      'initial gzip -9',
+      'initial gzip (default)',
+      'lazy chunks min / gzip -9',
+    ],
+    rows,
+    notes: [
+      'Entry: `import { X } from "pkg"; console.log(X)` for each package (a default import where the package has no named main export).',
+      'ky-token-refresh is bundled from its source (the code dist/ is compiled from). Its lazy chunk is the `broadcast-channel` fallback, loaded only where native BroadcastChannel is missing.',
+    ],
+  });
+}
+
+const footer = [
+  `Reproduce: \`${command}\` (Node ${machine.node}, ${machine.cpus}; Chromium ${results.recovery.some((entry) => entry.where.startsWith('Chromium') && !('error' in entry)) ? 'headless' : 'not used'}).`,
+  `Load average ${machine.loadAverageAtStart.join(' ')} at start, ${machine.loadAverageAtEnd.join(' ')} at end: the machine was shared, timings are noisy; figures are medians of several rounds, compare ratios (both sides measured in the same run), not absolute times.`,
+];
+
+console.log('\n==================== results ====================');
+for (const section of sections) {
+  console.log(`\n${section.title}\n`);
+  console.log(textTable(section.header, section.rows));
+  for (const note of section.notes) console.log(`  · ${note}`);
+}
+console.log(`\n${footer.join('\n')}`);
+
+const markdown = [
+  ...sections.flatMap((section) => [
+    `**${section.title}**`,
+    '',
+    markdownTable(section.header, section.rows),
+    '',
+    ...section.notes.map((note) => `- ${note}`),
+    '',
+  ]),
+  ...footer,
+  '',
+].join('\n');
+console.log('\n==================== Markdown (for the README) ====================\n');
+console.log(markdown);
+
+await mkdir(resultsDir, { recursive: true });
+await writeFile(`${resultsDir}bench.json`, `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(`${resultsDir}bench.md`, markdown);
+console.log(`Wrote ${resultsDir}bench.json and bench.md (${fixed(results.durationMs / 1000, 0)} s).`);
