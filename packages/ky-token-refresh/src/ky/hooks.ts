@@ -79,7 +79,8 @@ export const createHooks = (
       }
       state.generation = record.generation;
       try {
-        state.replay = request.clone();
+        // A request without a body can be sent again as it is; one with a body needs its own copy.
+        state.replay = request.body === null ? request : request.clone();
       } catch (error) {
         state.replayError = error;
       }
