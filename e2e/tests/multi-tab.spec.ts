@@ -1,32 +1,19 @@
 import type { Page } from '@playwright/test';
-import { expect, type Feature, type MockControl, type Tabs, test } from '../support/fixtures.js';
+import {
+  expect,
+  type Feature,
+  invalidGrants,
+  type MockControl,
+  refreshFailures,
+  type Tabs,
+  test,
+} from '../support/fixtures.ts';
+import { burstEverywhere as burstAll, loginEverywhere } from '../support/waves.ts';
 
 const TABS = 5;
 const PER_TAB = 20;
 
-/** Log in in the first tab and wait until every tab holds the same token (setToken reaches every tab). */
-const loginEverywhere = async (tabs: Tabs): Promise<string> => {
-  const [first] = tabs.pages as [Page];
-  await tabs.call(first, 'login');
-  const token = await tabs.call(first, 'token');
-  expect(token).toBeTruthy();
-  for (const page of tabs.pages) await expect.poll(() => tabs.call(page, 'token')).toBe(token);
-  return token as string;
-};
-
-/** Every tab fires PER_TAB requests at the same wall-clock moment; returns each tab's outcome. */
-const burstEverywhere = (tabs: Tabs, pages = tabs.pages) => {
-  const startAt = Date.now() + 150;
-  return Promise.all(pages.map((page) => tabs.call(page, 'burst', PER_TAB, startAt)));
-};
-
-type Stats = Awaited<ReturnType<MockControl['stats']>>;
-
-const refreshFailures = (stats: Stats) =>
-  Object.values(stats.refreshFailures).reduce((sum, count) => sum + (count ?? 0), 0);
-
-/** Refresh calls answered `400 invalid_grant` (every failure reason but the CSRF 403). */
-const invalidGrants = (stats: Stats) => refreshFailures(stats) - (stats.refreshFailures.csrf ?? 0);
+const burstEverywhere = (tabs: Tabs, pages = tabs.pages) => burstAll(tabs, PER_TAB, pages);
 
 /** The 5 × 20 wave at expiry under strict rotation, `rounds` times in a row in the same tabs. */
 const expectOneRefreshPerWave = async (tabs: Tabs, mock: MockControl, rounds: number) => {
