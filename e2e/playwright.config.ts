@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumLaunchOptions } from './support/browser.ts';
+import { chromiumLaunchOptions } from '../chromium.mjs';
 
 /** The demo (Vite build of apps/demo, MSW in the page) is served here by `vite preview` for tests/demo. */
 const DEMO_PORT = Number(process.env.DEMO_PORT ?? 4317);

@@ -12,6 +12,7 @@ import { build } from 'esbuild';
 import type { TokenRefreshEvent } from 'ky-token-refresh';
 import type { AuthServerStats } from 'mock-auth-server';
 import { type Browser, chromium, type Page } from 'playwright';
+import { chromiumArgs } from '../../chromium.mjs';
 import { librarySource } from './lib/library.ts';
 import { startMock } from './lib/mock.ts';
 import type { RecoveryRound, RecoverySummary } from './lib/recovery-types.ts';
@@ -232,16 +233,7 @@ export const runRecoveryBrowser = async (
   try {
     browser = await chromium.launch({
       ...(options.executablePath && { executablePath: options.executablePath }),
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: chromiumArgs,
     });
     const summaries: RecoverySummary[] = [];
     for (const scenario of options.scenarios) {

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from '@playwright/test';
 import type { ConfigPatch, PresetName } from 'mock-auth-server';
 import { startMockAuthServer } from 'mock-auth-server/node';
-import { chromiumLaunchOptions } from '../support/browser.ts';
+import { chromiumLaunchOptions } from '../../chromium.mjs';
 import { buildHarness, harnessDir, invalidGrants, openHarnessTabs, type Tabs } from '../support/tabs.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -7,25 +7,14 @@
  *   BURST=n (requests per tab, default 10), ALL_PRESETS=1 (also the naive client on okta, supabase, supertokens)
  */
 import { chromium, type Page } from 'playwright';
+import { chromiumLaunchOptions } from '../../../chromium.mjs';
 import type {} from '../src/app.ts'; // window.__demo's type
 
 const url = process.argv[2] ?? 'http://127.0.0.1:5173/';
 const outDir = process.argv[3] ?? '/tmp';
 const perTab = Number(process.env.BURST ?? 10);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch(chromiumLaunchOptions);
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 
 async function open(): Promise<Page> {
