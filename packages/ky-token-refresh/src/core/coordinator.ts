@@ -108,19 +108,15 @@ export class Coordinator {
   constructor(options: CoordinatorOptions) {
     this.#options = options;
     this.tabId = options.tabId;
-    const { channel, store } = options.adapters;
-    this.#unsubscribe = channel.subscribe((message) => this.#onMessage(message));
+    this.#unsubscribe = options.adapters.channel.subscribe((message) => this.#onMessage(message));
     // A new tab starts from the shared record; bounded so a stuck store never blocks a request. A session
     // that ended before this page loaded does not stop it from refreshing once from the cookie (the user
     // may have logged in again since), so its logout reason is not taken over.
-    this.#ready = withDeadline(store.get(), options.refreshTimeoutMs, () => new Error('store timeout')).then(
-      (record) => {
-        if (record?.withheld) this.#ask(record.generation);
-        else if (record?.token === null) this.#accept({ generation: record.generation, token: null }, false);
-        else if (record) this.#accept(record, true);
-      },
-      () => undefined,
-    );
+    this.#ready = this.#readStore().then((record) => {
+      if (record?.withheld) this.#ask(record.generation);
+      else if (record?.token === null) this.#accept({ generation: record.generation, token: null }, false);
+      else if (record) this.#accept(record, true);
+    });
   }
 
   /** The record in use in this tab. */
@@ -212,14 +208,18 @@ export class Coordinator {
   `refreshTimeoutMs`; never throws.
   */
   async resync(): Promise<void> {
-    const { store } = this.#options.adapters;
-    const timeoutMs = this.#options.refreshTimeoutMs;
-    const record = await withDeadline(store.get(), timeoutMs, () => new Error('store timeout')).catch(
-      () => undefined,
-    );
+    const record = await this.#readStore();
     if (!record || record.generation <= this.#current.generation) return;
     if (record.withheld) this.#ask(record.generation);
     else this.#accept(record, true);
+  }
+
+  /** The shared record, or `undefined` when the store fails or does not answer within `refreshTimeoutMs`. */
+  #readStore(): Promise<TokenRecord | undefined> {
+    const { store } = this.#options.adapters;
+    return withDeadline(store.get(), this.#options.refreshTimeoutMs, () => new Error('store timeout')).catch(
+      () => undefined,
+    );
   }
 
   subscribe(listener: (event: TokenRefreshEvent) => void): () => void {
@@ -377,7 +377,7 @@ export class Coordinator {
   /** Classify a failed refresh: lost race → adopt; definitive → log every tab out; else transient. */
   async #fail(from: number, error: unknown): Promise<TokenRecord> {
     const { store, channel } = this.#options.adapters;
-    const stored = await store.get().catch(() => undefined);
+    const stored = await this.#readStore();
     const usable = stored && stored.generation > from ? await this.#resolve(stored) : undefined;
     if (usable) return this.#adopt(usable);
 
@@ -483,13 +483,8 @@ export class Coordinator {
       this.#accept({ generation, token, expiresAt, issuedAt }, true);
       return;
     }
-    // The token was kept out of the message: read it from the shared store.
-    void this.#options.adapters.store.get().then(
-      (record) => {
-        if (record && !record.withheld) this.#accept(record, true);
-      },
-      () => undefined,
-    );
+    // The token was kept out of the message: read it from the shared store (or ask for it).
+    void this.resync();
   }
 
   #emit(type: TokenRefreshEventType, generation: number, extra?: Partial<TokenRefreshEvent>): void {

@@ -106,7 +106,7 @@ export const createHooks = (
       const token = record.token as string;
       const replay = config.authorize(copy, token) ?? copy;
       // ky may still retry this call itself (e.g. a 5xx on the replay): let that use the new token too.
-      config.authorize(request, token);
+      if (replay !== request) config.authorize(request, token);
       core.replayed(record.generation, `${replay.method} ${safeUrl(replay)}`);
       const timeoutSignal = state.timeout === false ? undefined : AbortSignal.timeout(state.timeout);
       const signals = [replay.signal, state.signal, timeoutSignal].filter((signal) => signal !== undefined);
