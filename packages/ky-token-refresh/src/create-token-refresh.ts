@@ -4,6 +4,7 @@ import { createMemoryAdapters } from './adapters/memory.js';
 import { Coordinator } from './core/coordinator.js';
 import { isDueForRefresh } from './core/token.js';
 import type { Adapters, RefreshResult, TokenRefreshEvent, TokenRefreshStats } from './core/types.js';
+import { RequestCycle } from './http/cycle.js';
 import { createHooks } from './ky/hooks.js';
 import { type NormalizedOptions, normalizeOptions, type TokenRefreshOptions } from './options.js';
 
@@ -76,7 +77,7 @@ export const createTokenRefresh = (options: TokenRefreshOptions): TokenRefresh =
   const watchVisibility = typeof document !== 'undefined' && typeof document.addEventListener === 'function';
   if (watchVisibility) document.addEventListener('visibilitychange', onVisible);
   return {
-    hooks: createHooks(core, normalized),
+    hooks: createHooks(core, new RequestCycle(core, normalized)),
     async setToken(token) {
       await core.setToken(token);
     },

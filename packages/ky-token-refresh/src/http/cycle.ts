@@ -1,0 +1,111 @@
+import type { Coordinator } from '../core/coordinator.js';
+import { isDueForRefresh } from '../core/token.js';
+import type { TokenRecord } from '../core/types.js';
+import { ReplayError } from '../errors/replay-error.js';
+import { isSessionExpiredError } from '../errors/session-expired-error.js';
+
+/** The parts of the user options the request cycle uses, already validated and defaulted. */
+export interface CycleConfig {
+  shouldRefresh: (response: Response, request: Request) => boolean | Promise<boolean>;
+  isAuthorizedUrl: (url: URL) => boolean;
+  authorize: (request: Request, token: string) => Request | undefined | void;
+  refreshBeforeExpiryMs: number;
+}
+
+/** Sends one request over the network (the app's `fetch`, ky's `fetch` option, …). */
+export type Transport = (request: Request) => Promise<Response>;
+
+/** What the cycle knows about one call, besides its Request. */
+export interface CallState {
+  /** The caller's own signal, watched besides `request.signal` (in Node the latter may stop following it). */
+  readonly signal?: AbortSignal | null | undefined;
+  /** The call opted out: sent as it is, no token, its 401 returned untouched. */
+  readonly skip?: boolean | undefined;
+  /** Set once the call has been replayed: a call is replayed at most once, whatever retries follow. */
+  replayed?: boolean;
+}
+
+/** The URL without query or fragment (they may carry secrets). */
+const safeUrl = (request: Request): string => {
+  const url = new URL(request.url);
+  return `${url.origin}${url.pathname}`;
+};
+
+/**
+The request cycle on plain Request/Response, shared by both doors (the ky hooks and `auth.fetch`):
+- authorize: on a URL `isAuthorizedUrl` accepts, wait for the shared record, get a token first when none is
+  known yet (one bootstrap refresh from the cookie, shared by every tab) or when it is about to expire,
+  attach it, and remember the generation it was sent with;
+- keep what a replay needs: the request as it is finally sent (after the app's own hooks), its body copied
+  only when it has one;
+- a 401 (`shouldRefresh`) on a request that carried a token: one shared refresh, then one replay of that
+  request with the new token. A 401 on a request that carried none (a login form, a visitor) goes back to
+  the caller untouched.
+*/
+export class RequestCycle {
+  readonly #core: Coordinator;
+  readonly #config: CycleConfig;
+
+  constructor(core: Coordinator, config: CycleConfig) {
+    this.#core = core;
+    this.#config = config;
+  }
+
+  async send(request: Request, transport: Transport, call: CallState = {}): Promise<Response> {
+    const core = this.#core;
+    if (call.skip || core.disposed || !this.#config.isAuthorizedUrl(new URL(request.url))) {
+      return transport(request);
+    }
+    const record = await this.#tokenFor(request, call);
+    if (record.token === null) return transport(request);
+
+    let copy: Request | undefined;
+    let copyError: unknown;
+    try {
+      // A request without a body can be sent again as it is; one with a body needs its own copy.
+      copy = request.body === null ? undefined : request.clone();
+    } catch (error) {
+      copyError = error;
+    }
+    const sent = this.#config.authorize(request, record.token) ?? request;
+    const response = await transport(sent);
+    if (call.replayed || core.disposed || !(await this.#config.shouldRefresh(response, sent)))
+      return response;
+
+    call.replayed = true;
+    const fresh = await core.ensureFresh(record.generation, sent.signal, call.signal);
+    if (request.body !== null && !copy) {
+      throw new ReplayError({ method: sent.method, url: safeUrl(sent) }, { cause: copyError });
+    }
+    // The 401's body is not read: free its connection.
+    response.body?.cancel().catch(() => undefined);
+    // The copy was taken from the request as it was finally sent, before the old token went on it.
+    const replay = copy ?? new Request(request);
+    const authorized = this.#config.authorize(replay, fresh.token as string) ?? replay;
+    core.replayed(fresh.generation, `${authorized.method} ${safeUrl(authorized)}`);
+    return transport(authorized);
+  }
+
+  /**
+  The record to send with: the current one, after a bootstrap refresh when no token is known yet and no
+  session has ended in this tab, or after a proactive refresh when the token is about to expire.
+  */
+  async #tokenFor(request: Request, call: CallState): Promise<TokenRecord> {
+    const core = this.#core;
+    await core.ensureReady(request.signal, call.signal);
+    const record = core.current;
+    const bootstrap = record.token === null && !record.reason;
+    if (!bootstrap && !isDueForRefresh(record, this.#config.refreshBeforeExpiryMs, Date.now())) return record;
+    try {
+      return await core.ensureFresh(record.generation, request.signal, call.signal);
+    } catch (error) {
+      if (request.signal.aborted || call.signal?.aborted) throw error;
+      // No session to bootstrap (a visitor, a refused cookie) or a transient failure: send without a token.
+      if (bootstrap) return core.current;
+      // A token that is still valid may be sent after a transient failure; anything else is final.
+      const stillValid = record.expiresAt !== undefined && record.expiresAt > Date.now();
+      if (isSessionExpiredError(error) || !stillValid) throw error;
+      return core.current;
+    }
+  }
+}
