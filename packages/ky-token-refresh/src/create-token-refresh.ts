@@ -4,7 +4,7 @@ import { createMemoryAdapters } from './adapters/memory.js';
 import { Coordinator } from './core/coordinator.js';
 import { isDueForRefresh } from './core/token.js';
 import type { Adapters, RefreshResult, TokenRefreshEvent, TokenRefreshStats } from './core/types.js';
-import { RequestCycle } from './http/cycle.js';
+import { isResendable, RequestCycle } from './http/cycle.js';
 import { createHooks } from './ky/hooks.js';
 import { type NormalizedOptions, normalizeOptions, type TokenRefreshOptions } from './options.js';
 
@@ -15,6 +15,18 @@ export interface TokenRefresh {
   every 401 (across tabs), and replays the requests.
   */
   readonly hooks: Hooks;
+  /**
+  The same for any fetch-based client: a function with the signature of the global `fetch` that attaches
+  the token to authorized URLs, refreshes once for every 401 (across tabs) and replays the request, body
+  included. Pass it wherever a client takes a `fetch` (ky's `fetch` option, openapi-fetch, ofetch, wretch)
+  or call it directly. It sends with the global `fetch`, looked up at each call.
+
+  @example
+  ```
+  const response = await auth.fetch('/api/todos', {method: 'POST', body: JSON.stringify(todo)});
+  ```
+  */
+  readonly fetch: typeof globalThis.fetch;
   /** Use a token obtained at login; reaches every tab. Rejects with a `TypeError` on a malformed token. */
   setToken(token: RefreshResult): Promise<void>;
   /** The access token this tab uses now, if any. */
@@ -76,8 +88,16 @@ export const createTokenRefresh = (options: TokenRefreshOptions): TokenRefresh =
   };
   const watchVisibility = typeof document !== 'undefined' && typeof document.addEventListener === 'function';
   if (watchVisibility) document.addEventListener('visibilitychange', onVisible);
+  const cycle = new RequestCycle(core, normalized);
   return {
-    hooks: createHooks(core, new RequestCycle(core, normalized)),
+    hooks: createHooks(core, cycle),
+    fetch: (input, init) =>
+      cycle.send(
+        new Request(input, init),
+        (request) => globalThis.fetch(request),
+        { signal: init?.signal },
+        isResendable(init?.body) ? init.body : undefined,
+      ),
     async setToken(token) {
       await core.setToken(token);
     },

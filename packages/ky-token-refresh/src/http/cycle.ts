@@ -25,6 +25,30 @@ export interface CallState {
   replayed?: boolean;
 }
 
+/**
+Whether a request body can be sent again as it is (so it is kept by reference, not copied): everything but a
+stream.
+*/
+export const isResendable = (body: unknown): body is BodyInit =>
+  typeof body === 'string' ||
+  body instanceof Blob ||
+  body instanceof ArrayBuffer ||
+  ArrayBuffer.isView(body) ||
+  body instanceof URLSearchParams ||
+  body instanceof FormData;
+
+/**
+`request` (whose body was consumed) with `body` again. FormData is serialised anew with a new boundary, so
+its Content-Type is left for the new body to set.
+*/
+const withBody = (request: Request, body: BodyInit): Request => {
+  if (!(body instanceof FormData)) return new Request(request, { body });
+  // From the entries: in Node (undici), `new Headers(headers)` can miss a header set after the last read.
+  const headers = new Headers([...request.headers]);
+  headers.delete('content-type');
+  return new Request(request, { body, headers });
+};
+
 /** The URL without query or fragment (they may carry secrets). */
 const safeUrl = (request: Request): string => {
   const url = new URL(request.url);
@@ -51,7 +75,16 @@ export class RequestCycle {
     this.#config = config;
   }
 
-  async send(request: Request, transport: Transport, call: CallState = {}): Promise<Response> {
+  /**
+  Send `request` with `transport`. `body`: the body `request` was built from, when it is known and
+  resendable; the replay then re-sends it by reference instead of a copy of the request's stream.
+  */
+  async send(
+    request: Request,
+    transport: Transport,
+    call: CallState = {},
+    body?: BodyInit,
+  ): Promise<Response> {
     const core = this.#core;
     if (call.skip || core.disposed || !this.#config.isAuthorizedUrl(new URL(request.url))) {
       return transport(request);
@@ -62,8 +95,9 @@ export class RequestCycle {
     let copy: Request | undefined;
     let copyError: unknown;
     try {
-      // A request without a body can be sent again as it is; one with a body needs its own copy.
-      copy = request.body === null ? undefined : request.clone();
+      // Sent again as it is: a request without a body, or one whose resendable body is known. A stream
+      // (or a body of unknown origin) needs its own copy, taken before the first send consumes it.
+      copy = request.body === null || body !== undefined ? undefined : request.clone();
     } catch (error) {
       copyError = error;
     }
@@ -74,13 +108,13 @@ export class RequestCycle {
 
     call.replayed = true;
     const fresh = await core.ensureFresh(record.generation, sent.signal, call.signal);
-    if (request.body !== null && !copy) {
+    if (request.body !== null && body === undefined && !copy) {
       throw new ReplayError({ method: sent.method, url: safeUrl(sent) }, { cause: copyError });
     }
     // The 401's body is not read: free its connection.
     response.body?.cancel().catch(() => undefined);
-    // The copy was taken from the request as it was finally sent, before the old token went on it.
-    const replay = copy ?? new Request(request);
+    // From the request as it was finally sent, before the old token went on it.
+    const replay = copy ?? (body === undefined ? new Request(request) : withBody(request, body));
     const authorized = this.#config.authorize(replay, fresh.token as string) ?? replay;
     core.replayed(fresh.generation, `${authorized.method} ${safeUrl(authorized)}`);
     return transport(authorized);
