@@ -1,6 +1,5 @@
 import type { Hooks } from 'ky';
-import { createDefaultAdapters } from './adapters/defaults.js';
-import { createMemoryAdapters } from './adapters/memory.js';
+import { createDefaultAdapters, createPrivateAdapters } from './adapters/defaults.js';
 import { Coordinator } from './core/coordinator.js';
 import { isDueForRefresh } from './core/token.js';
 import type { Adapters, RefreshResult, TokenRefreshEvent, TokenRefreshStats } from './core/types.js';
@@ -47,7 +46,7 @@ const randomTabId = (): string => Math.random().toString(36).slice(2, 10);
 
 const resolveAdapters = (options: NormalizedOptions): Adapters => {
   const { crossTab, name } = options;
-  if (crossTab === false) return createMemoryAdapters();
+  if (crossTab === false) return createPrivateAdapters();
   const defaults = crossTab === true || !(crossTab.lock && crossTab.channel && crossTab.store);
   const base = defaults ? createDefaultAdapters(name) : undefined;
   return { ...base, ...(crossTab === true ? {} : crossTab) } as Adapters;
