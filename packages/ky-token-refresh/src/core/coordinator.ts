@@ -134,13 +134,16 @@ export class Coordinator {
   /** A withheld generation no peer answered for: not asked for twice. */
   #unanswered = -1;
   #disposed = false;
+  #isReady = false;
 
   constructor(options: CoordinatorOptions) {
     this.#options = options;
     this.tabId = options.tabId;
     this.#io = new GuardedAdapters(options.adapters, storeTimeoutMs(options.refreshTimeoutMs));
     this.#unsubscribe = this.#io.subscribe((message) => this.#onMessage(message));
-    this.#ready = this.#start();
+    this.#ready = this.#start().then(() => {
+      this.#isReady = true;
+    });
   }
 
   /**
@@ -169,6 +172,11 @@ export class Coordinator {
 
   get disposed(): boolean {
     return this.#disposed;
+  }
+
+  /** Whether `ready` has resolved (lets the request cycle skip an `await` on the happy path). */
+  get isReady(): boolean {
+    return this.#isReady;
   }
 
   /** Wait for `ready`, or reject with the reason of the first of `signals` to abort. */

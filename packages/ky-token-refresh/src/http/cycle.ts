@@ -103,8 +103,10 @@ export class RequestCycle {
     }
     const sent = this.#config.authorize(request, record.token) ?? request;
     const response = await transport(sent);
-    if (call.replayed || core.disposed || !(await this.#config.shouldRefresh(response, sent)))
-      return response;
+    if (call.replayed || core.disposed) return response;
+    // Awaited only when it is a promise: the happy path pays no extra turn for the default check.
+    const verdict = this.#config.shouldRefresh(response, sent);
+    if (verdict !== true && (verdict === false || !(await verdict))) return response;
 
     call.replayed = true;
     const fresh = await core.ensureFresh(record.generation, sent.signal, call.signal);
@@ -126,7 +128,7 @@ export class RequestCycle {
   */
   async #tokenFor(request: Request, call: CallState): Promise<TokenRecord> {
     const core = this.#core;
-    await core.ensureReady(request.signal, call.signal);
+    if (!core.isReady) await core.ensureReady(request.signal, call.signal);
     const record = core.current;
     const bootstrap = record.token === null && !record.reason;
     if (!bootstrap && !isDueForRefresh(record, this.#config.refreshBeforeExpiryMs, Date.now())) return record;
