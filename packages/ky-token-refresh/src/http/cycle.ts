@@ -60,8 +60,9 @@ The request cycle on plain Request/Response, shared by both doors (the ky hooks 
 - authorize: on a URL `isAuthorizedUrl` accepts, wait for the shared record, get a token first when none is
   known yet (one bootstrap refresh from the cookie, shared by every tab) or when it is about to expire,
   attach it, and remember the generation it was sent with;
-- keep what a replay needs: the request as it is finally sent (after the app's own hooks), its body copied
-  only when it has one;
+- keep what a replay needs: the request as it is finally sent (after the app's own hooks); its body by
+  reference when the door knows it and it can be sent again (a string, Blob, FormData, …), else a copy of
+  the request taken before the first send (a stream);
 - a 401 (`shouldRefresh`) on a request that carried a token: one shared refresh, then one replay of that
   request with the new token. A 401 on a request that carried none (a login form, a visitor) goes back to
   the caller untouched.
