@@ -90,13 +90,26 @@ export const createTokenRefresh = (options: TokenRefreshOptions): TokenRefresh =
   const cycle = new RequestCycle(core, normalized);
   return {
     hooks: createHooks(core, cycle),
-    fetch: (input, init) =>
-      cycle.send(
-        new Request(input, init),
-        (request) => globalThis.fetch(request),
+    fetch: (input, init) => {
+      const request = new Request(input, init);
+      const body = isResendable(init?.body) ? init.body : undefined;
+      // Handing fetch a Request makes it copy that Request (costly in Node: it dominates the happy path);
+      // a URL and the caller's init, with the headers as authorized, send the same request without a copy.
+      // Only where that init can be sent again as it is: no body, or one that is neither a stream nor
+      // FormData (whose boundary is drawn anew at each serialisation, unlike its Content-Type header).
+      const direct =
+        !(input instanceof Request) &&
+        (init?.body == null || (body !== undefined && !(body instanceof FormData)));
+      return cycle.send(
+        request,
+        (sent) =>
+          direct && sent === request
+            ? globalThis.fetch(sent.url, { ...init, headers: sent.headers })
+            : globalThis.fetch(sent),
         { signal: init?.signal },
-        isResendable(init?.body) ? init.body : undefined,
-      ),
+        body,
+      );
+    },
     async setToken(token) {
       await core.setToken(token);
     },
