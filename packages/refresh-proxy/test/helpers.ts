@@ -58,7 +58,13 @@ export class TestRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  get running(): boolean {
+    const child = this.#process;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
   async start(): Promise<this> {
+    if (this.running) return this;
     if (this.port === 0) this.port = await freePort();
     const child = spawn('redis-server', ['--port', String(this.port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], {
       stdio: 'ignore',
