@@ -47,7 +47,9 @@ export function upstreamFailureAnswer(error: UpstreamError, shape: Shape): Answe
     timeout ? 504 : 502,
     {
       error: timeout ? 'upstream_timeout' : 'upstream_unavailable',
-      error_description: timeout ? 'The token endpoint did not answer in time' : 'The token endpoint could not be reached',
+      error_description: timeout
+        ? 'The token endpoint did not answer in time'
+        : 'The token endpoint could not be reached',
     },
     shape,
   );
@@ -56,7 +58,9 @@ export function upstreamFailureAnswer(error: UpstreamError, shape: Shape): Answe
 function parseObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }

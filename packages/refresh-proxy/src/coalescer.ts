@@ -159,7 +159,11 @@ export class Coalescer {
         outcome: 'error',
         answer: jsonAnswer(
           504,
-          { error: 'refresh_wait_timeout', reason: 'no answer from the request holding the lock in time', code: error.code },
+          {
+            error: 'refresh_wait_timeout',
+            reason: 'no answer from the request holding the lock in time',
+            code: error.code,
+          },
           call.shape,
         ),
       };
@@ -191,7 +195,8 @@ export class Coalescer {
     }
     const child = issuedRefreshToken(answer, this.#cookie);
     const now = Date.now();
-    if (child !== null && issuedAt !== null) this.#metrics.tokenLifetimeSeconds.observe((now - issuedAt) / 1000);
+    if (child !== null && issuedAt !== null)
+      this.#metrics.tokenLifetimeSeconds.observe((now - issuedAt) / 1000);
     const sealed = this.#crypto.seal(call.token, key, JSON.stringify(answer));
     try {
       const done = await this.#store.complete({
@@ -225,7 +230,9 @@ export class Coalescer {
       this.#metrics.upstreamCalls.inc({ status: String(answer.status) });
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
-      this.#metrics.upstreamCalls.inc({ status: error.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'network_error' });
+      this.#metrics.upstreamCalls.inc({
+        status: error.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'network_error',
+      });
       this.#logger.warn({ event: 'upstream_error', code: error.code }, error.message);
       answer = upstreamFailureAnswer(error, call.shape);
     }
@@ -245,7 +252,10 @@ export class Coalescer {
         const kept = await this.#store.renew(key, lease, leaseMs);
         this.#metrics.leaseRenewals.inc({ result: kept ? 'ok' : 'lost' });
         if (!kept) {
-          this.#logger.warn({ event: 'lease_lost', key: keyId(key) }, 'lease lost while the upstream call runs');
+          this.#logger.warn(
+            { event: 'lease_lost', key: keyId(key) },
+            'lease lost while the upstream call runs',
+          );
           return;
         }
       } catch (error) {
@@ -273,7 +283,11 @@ export class Coalescer {
         outcome: 'error',
         answer: jsonAnswer(
           503,
-          { error: 'store_unavailable', reason: `the shared store failed (${error.operation})`, code: error.code },
+          {
+            error: 'store_unavailable',
+            reason: `the shared store failed (${error.operation})`,
+            code: error.code,
+          },
           call.shape,
         ),
       };

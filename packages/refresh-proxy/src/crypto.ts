@@ -27,7 +27,12 @@ export class TokenCrypto {
     const cipher = createCipheriv('aes-256-gcm', this.#derive(refreshToken), iv);
     cipher.setAAD(Buffer.from(storeKey));
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+    return [
+      VERSION,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      body.toString('base64url'),
+    ].join('.');
   }
 
   /** Decrypts what {@link seal} made; null when it was not sealed for this token and key (or is damaged). */
@@ -35,10 +40,16 @@ export class TokenCrypto {
     const [version, iv, tag, body] = sealed.split('.');
     if (version !== VERSION || iv === undefined || tag === undefined || body === undefined) return null;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#derive(refreshToken), Buffer.from(iv, 'base64url'));
+      const decipher = createDecipheriv(
+        'aes-256-gcm',
+        this.#derive(refreshToken),
+        Buffer.from(iv, 'base64url'),
+      );
       decipher.setAAD(Buffer.from(storeKey));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
     } catch {
       return null;
     }

@@ -12,7 +12,12 @@ export {
 } from './errors.ts';
 export { createLogger, REDACT_PATHS } from './logger.ts';
 export { ProxyMetrics, type RefreshOutcome } from './metrics.ts';
-export { type NormalizedOptions, normalizeOptions, type RefreshProxyOptions, type StoreFailurePolicy } from './options.ts';
+export {
+  type NormalizedOptions,
+  normalizeOptions,
+  type RefreshProxyOptions,
+  type StoreFailurePolicy,
+} from './options.ts';
 export { type ListeningAddress, RefreshProxy } from './proxy.ts';
 export { MemoryStore } from './store/memory.ts';
 export { createRedisStore, RedisStore, type RedisStoreOptions } from './store/redis.ts';

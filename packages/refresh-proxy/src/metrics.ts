@@ -39,7 +39,8 @@ export class ProxyMetrics {
       labelNames: ['outcome'],
       registers,
     });
-    for (const outcome of ['forwarded', 'coalesced', 'bypass', 'rejected', 'error']) this.refreshRequests.inc({ outcome }, 0);
+    for (const outcome of ['forwarded', 'coalesced', 'bypass', 'rejected', 'error'])
+      this.refreshRequests.inc({ outcome }, 0);
     this.upstreamCalls = new Counter({
       name: 'refresh_proxy_upstream_calls_total',
       help: 'Refresh calls sent upstream, by answer status (or network_error, timeout)',

@@ -59,7 +59,10 @@ export class RefreshProxy {
     this.#recognizer = new RefreshRecognizer(o);
     this.#server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
-        this.logger.error({ event: 'handler_error', error: error instanceof Error ? error.message : String(error) }, 'request failed');
+        this.logger.error(
+          { event: 'handler_error', error: error instanceof Error ? error.message : String(error) },
+          'request failed',
+        );
         if (!res.headersSent) this.#json(res, 500, { error: 'proxy_error' });
         else res.destroy();
       });
@@ -147,12 +150,18 @@ export class RefreshProxy {
     if (classified.kind === 'pass') return this.#upstream.pass(req, res, classified.body);
     if (classified.kind === 'reject') {
       this.metrics.refreshRequests.inc({ outcome: 'rejected' });
-      this.logger.info({ event: 'refresh_rejected', status: classified.status, error: classified.error }, 'refresh refused');
+      this.logger.info(
+        { event: 'refresh_rejected', status: classified.status, error: classified.error },
+        'refresh refused',
+      );
       if (!req.complete) {
         res.setHeader('connection', 'close');
         req.resume();
       }
-      return this.#json(res, classified.status, { error: classified.error, error_description: classified.description });
+      return this.#json(res, classified.status, {
+        error: classified.error,
+        error_description: classified.description,
+      });
     }
     const started = performance.now();
     const { token, binding, shape, body } = classified;
@@ -195,7 +204,12 @@ export class RefreshProxy {
     const storeHealthy = this.#store.healthy();
     const status = this.#draining ? 'draining' : storeHealthy ? 'ok' : 'degraded';
     const code = this.#draining || (!storeHealthy && this.options.storeFailure === 'closed') ? 503 : 200;
-    this.#json(res, code, { status, store: this.#store.kind, storeHealthy, storeFailure: this.options.storeFailure });
+    this.#json(res, code, {
+      status,
+      store: this.#store.kind,
+      storeHealthy,
+      storeFailure: this.options.storeFailure,
+    });
   }
 
   #json(res: ServerResponse, status: number, body: Record<string, unknown>): void {

@@ -34,7 +34,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
       if (size > MAX_DRAIN_BYTES) req.destroy();
       else if (size <= limit) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > limit ? { ok: false, reason: 'too_large' } : { ok: true, body: Buffer.concat(chunks) }));
+    req.on('end', () =>
+      resolve(size > limit ? { ok: false, reason: 'too_large' } : { ok: true, body: Buffer.concat(chunks) }),
+    );
     req.on('error', () => resolve({ ok: false, reason: 'aborted' }));
     req.on('close', () => {
       if (!req.complete) resolve({ ok: false, reason: size > limit ? 'too_large' : 'aborted' });
@@ -94,7 +96,8 @@ export class RefreshRecognizer {
     // Without the upstream's CSRF header the request must not receive anyone's answer: the upstream decides.
     if (csrfHeader !== '' && req.headers[csrfHeader] === undefined) return { kind: 'pass', body: null };
     const declared = Number(req.headers['content-length'] ?? '0');
-    if (declared > maxBodyBytes) return reject(413, 'payload_too_large', `The body exceeds ${maxBodyBytes} bytes`);
+    if (declared > maxBodyBytes)
+      return reject(413, 'payload_too_large', `The body exceeds ${maxBodyBytes} bytes`);
     const read = await readBody(req, maxBodyBytes);
     if (!read.ok) return reject(413, 'payload_too_large', `The body exceeds ${maxBodyBytes} bytes`);
     const token = cookieValue(req.headers.cookie, cookieName);
@@ -107,15 +110,21 @@ export class RefreshRecognizer {
   async #form(req: IncomingMessage): Promise<Classified> {
     const { maxBodyBytes } = this.#options;
     const declared = Number(req.headers['content-length'] ?? '0');
-    if (declared > maxBodyBytes) return reject(413, 'payload_too_large', `The body exceeds ${maxBodyBytes} bytes`);
+    if (declared > maxBodyBytes)
+      return reject(413, 'payload_too_large', `The body exceeds ${maxBodyBytes} bytes`);
     const read = await readBody(req, maxBodyBytes);
     if (!read.ok) return reject(413, 'payload_too_large', `The body exceeds ${maxBodyBytes} bytes`);
     const contentType = req.headers['content-type'] ?? '';
     if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
-      return reject(415, 'unsupported_media_type', 'The token endpoint takes application/x-www-form-urlencoded');
+      return reject(
+        415,
+        'unsupported_media_type',
+        'The token endpoint takes application/x-www-form-urlencoded',
+      );
     }
     const params = parseForm(read.body.toString('utf8'));
-    if (params === null) return reject(400, 'invalid_request', 'Malformed form body (encoding or repeated parameter)');
+    if (params === null)
+      return reject(400, 'invalid_request', 'Malformed form body (encoding or repeated parameter)');
     if (params.get('grant_type') !== 'refresh_token') return { kind: 'pass', body: read.body };
     const token = params.get('refresh_token') ?? '';
     if (token === '') return reject(400, 'invalid_request', 'refresh_token is missing or empty');

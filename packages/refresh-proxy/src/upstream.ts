@@ -1,4 +1,10 @@
-import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type Answer, SHARED_HEADERS, type Shape } from './answer.ts';
 import { UpstreamError } from './errors.ts';
@@ -39,7 +45,9 @@ export class Upstream {
     this.#base = options.base;
     this.#timeoutMs = options.timeoutMs;
     const https = options.base.protocol === 'https:';
-    this.#agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 256 }) : new HttpAgent({ keepAlive: true, maxSockets: 256 });
+    this.#agent = https
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 256 })
+      : new HttpAgent({ keepAlive: true, maxSockets: 256 });
     this.#request = https ? httpsRequest : httpRequest;
   }
 
@@ -57,7 +65,11 @@ export class Upstream {
         reject(
           error instanceof UpstreamError
             ? error
-            : new UpstreamError('UPSTREAM_UNAVAILABLE', error instanceof Error ? error.message : String(error), { cause: error }),
+            : new UpstreamError(
+                'UPSTREAM_UNAVAILABLE',
+                error instanceof Error ? error.message : String(error),
+                { cause: error },
+              ),
         );
       };
       outgoing.on('error', fail);
@@ -66,7 +78,8 @@ export class Upstream {
         let size = 0;
         response.on('data', (chunk: Buffer) => {
           size += chunk.byteLength;
-          if (size > MAX_ANSWER_BYTES) outgoing.destroy(new UpstreamError('UPSTREAM_UNAVAILABLE', 'answer too large'));
+          if (size > MAX_ANSWER_BYTES)
+            outgoing.destroy(new UpstreamError('UPSTREAM_UNAVAILABLE', 'answer too large'));
           else chunks.push(chunk);
         });
         response.on('error', fail);
@@ -100,11 +113,20 @@ export class Upstream {
     return new Promise((resolve) => {
       const headers = this.#headers(req.headers, req);
       if (body !== null) headers['content-length'] = String(body.byteLength);
-      const outgoing = this.#request(this.#target(req.url), { method: req.method ?? 'GET', headers, agent: this.#agent });
+      const outgoing = this.#request(this.#target(req.url), {
+        method: req.method ?? 'GET',
+        headers,
+        agent: this.#agent,
+      });
       const fail = () => {
         if (!res.headersSent) {
           res.writeHead(502, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-          res.end(JSON.stringify({ error: 'upstream_unavailable', error_description: 'The upstream could not be reached' }));
+          res.end(
+            JSON.stringify({
+              error: 'upstream_unavailable',
+              error_description: 'The upstream could not be reached',
+            }),
+          );
         } else res.destroy();
         resolve();
       };

@@ -6,16 +6,16 @@
 import type { RunningMockAuthServer } from 'mock-auth-server/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  capturedLogs,
   ChildProxy,
+  capturedLogs,
   childToken,
   cliLogin,
   cookieRefresh,
   formRefresh,
   freePort,
   metric,
-  redisCommand,
   type RunningProxy,
+  redisCommand,
   sleep,
   startFakeUpstream,
   startMock,
@@ -101,7 +101,9 @@ describe('Redis stopped and restarted mid-run', () => {
     it(`fail-${policy}: no hang, policy honoured, no lost answer, coalescing again after the restart`, async () => {
       await mock.authServer.reset({ preset: 'strict', latencyMs: 400 });
       const proxies = await Promise.all(
-        [0, 1, 2].map(() => startProxy({ upstream: mock.url, redisUrl: redis.url, storeFailure: policy, storeTimeoutMs: 200 })),
+        [0, 1, 2].map(() =>
+          startProxy({ upstream: mock.url, redisUrl: redis.url, storeFailure: policy, storeTimeoutMs: 200 }),
+        ),
       );
       const urls = proxies.map((p) => p.url);
       try {
@@ -131,18 +133,28 @@ describe('Redis stopped and restarted mid-run', () => {
         expect(await health.json()).toMatchObject({ storeHealthy: false, status: 'degraded' });
         const downTexts = await metricsOf(proxies);
         expect(total(downTexts, 'refresh_proxy_store_errors_total')).toBeGreaterThanOrEqual(3);
-        expect(total(downTexts, 'refresh_proxy_refresh_requests_total', { outcome: policy === 'open' ? 'bypass' : 'error' })).toBe(3);
+        expect(
+          total(downTexts, 'refresh_proxy_refresh_requests_total', {
+            outcome: policy === 'open' ? 'bypass' : 'error',
+          }),
+        ).toBe(3);
 
         await redis.start();
         const until = Date.now() + 10_000;
         while (Date.now() < until) {
-          const states = await Promise.all(urls.map(async (url) => (await (await fetch(`${url}/healthz`)).json()) as { storeHealthy: boolean }));
+          const states = await Promise.all(
+            urls.map(
+              async (url) => (await (await fetch(`${url}/healthz`)).json()) as { storeHealthy: boolean },
+            ),
+          );
           if (states.every((s) => s.storeHealthy)) break;
           await sleep(100);
         }
         const before = (await mock.authServer.stats()).refreshRequests;
         const { refreshToken } = await cliLogin(urls[0]!);
-        const after = await Promise.all(urls.map((url, i) => (i === 2 ? cookieRefresh(url, refreshToken) : formRefresh(url, refreshToken))));
+        const after = await Promise.all(
+          urls.map((url, i) => (i === 2 ? cookieRefresh(url, refreshToken) : formRefresh(url, refreshToken))),
+        );
         expect(after.map((a) => a.status)).toEqual([200, 200, 200]);
         expect(new Set(after.map(childToken)).size).toBe(1);
         expect((await mock.authServer.stats()).refreshRequests - before).toBe(1);
@@ -157,7 +169,9 @@ describe('Redis stopped and restarted mid-run', () => {
 describe('an upstream slower than the lease', () => {
   it('the lease is renewed while upstream runs: still one upstream call', async () => {
     await mock.authServer.reset({ preset: 'strict', latencyMs: 1_200 });
-    const proxies = await Promise.all([0, 1, 2].map(() => startProxy({ upstream: mock.url, redisUrl: redis.url, leaseMs: 200 })));
+    const proxies = await Promise.all(
+      [0, 1, 2].map(() => startProxy({ upstream: mock.url, redisUrl: redis.url, leaseMs: 200 })),
+    );
     try {
       const { refreshToken } = await cliLogin(proxies[0]!.url);
       const answers = await Promise.all(
@@ -175,7 +189,9 @@ describe('an upstream slower than the lease', () => {
   it('negative control: without renewal the lease expires mid-call and a second refresh goes through (the fixed-lease bug)', async () => {
     await mock.authServer.reset({ preset: 'strict', latencyMs: 1_200 });
     const proxies = await Promise.all(
-      [0, 1, 2].map(() => startProxy({ upstream: mock.url, redisUrl: redis.url, leaseMs: 200, renewLease: false })),
+      [0, 1, 2].map(() =>
+        startProxy({ upstream: mock.url, redisUrl: redis.url, leaseMs: 200, renewLease: false }),
+      ),
     );
     try {
       const { refreshToken } = await cliLogin(proxies[0]!.url);
@@ -200,10 +216,14 @@ describe('upstream failures are passed back, never stored as success', () => {
         res.end('{"error":"temporarily_unavailable"}');
       } else {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(`{"access_token":"fake-access-token-${call}-5b4a3c2d1e","token_type":"Bearer","expires_in":60,"refresh_token":"fake-child-token-${call}-9f8e7d6c"}`);
+        res.end(
+          `{"access_token":"fake-access-token-${call}-5b4a3c2d1e","token_type":"Bearer","expires_in":60,"refresh_token":"fake-child-token-${call}-9f8e7d6c"}`,
+        );
       }
     });
-    const proxies = await Promise.all([0, 1].map(() => startProxy({ upstream: upstream.url, redisUrl: redis.url })));
+    const proxies = await Promise.all(
+      [0, 1].map(() => startProxy({ upstream: upstream.url, redisUrl: redis.url })),
+    );
     try {
       const first = await Promise.all([0, 1, 2, 3].map((i) => formRefresh(proxies[i % 2]!.url, 'rt-503')));
       expect(first.map((a) => a.status)).toEqual([503, 503, 503, 503]);
@@ -213,9 +233,13 @@ describe('upstream failures are passed back, never stored as success', () => {
       expect([retry.status, retry.body.refresh_token]).toEqual([200, 'fake-child-token-2-9f8e7d6c']);
       expect(upstream.calls).toBe(2);
       // ...and the 200 is stored: a late duplicate within the window gets it without an upstream call.
-      expect((await formRefresh(proxies[0]!.url, 'rt-503')).body.refresh_token).toBe('fake-child-token-2-9f8e7d6c');
+      expect((await formRefresh(proxies[0]!.url, 'rt-503')).body.refresh_token).toBe(
+        'fake-child-token-2-9f8e7d6c',
+      );
       expect(upstream.calls).toBe(2);
-      expect(total(await metricsOf(proxies), 'refresh_proxy_upstream_calls_total', { status: '503' })).toBe(1);
+      expect(total(await metricsOf(proxies), 'refresh_proxy_upstream_calls_total', { status: '503' })).toBe(
+        1,
+      );
     } finally {
       await closeAll(proxies);
       await upstream.close();
@@ -228,7 +252,9 @@ describe('upstream failures are passed back, never stored as success', () => {
       else if (call === 2) await sleep(1_000);
       else {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"access_token":"fake-access-token-net-5b4a3c2d1e","token_type":"Bearer","expires_in":60,"refresh_token":"fake-child-token-net-9f8e7d6c"}');
+        res.end(
+          '{"access_token":"fake-access-token-net-5b4a3c2d1e","token_type":"Bearer","expires_in":60,"refresh_token":"fake-child-token-net-9f8e7d6c"}',
+        );
       }
     });
     const proxy = await startProxy({ upstream: upstream.url, redisUrl: redis.url, upstreamTimeoutMs: 300 });
@@ -248,10 +274,17 @@ describe('upstream failures are passed back, never stored as success', () => {
       const closedPort = await freePort();
       const nowhere = await startProxy({ upstream: `http://127.0.0.1:${closedPort}`, redisUrl: redis.url });
       try {
-        const refused = await Promise.all([formRefresh(nowhere.url, 'rt-x'), formRefresh(nowhere.url, 'rt-x')]);
+        const refused = await Promise.all([
+          formRefresh(nowhere.url, 'rt-x'),
+          formRefresh(nowhere.url, 'rt-x'),
+        ]);
         expect(refused.map((a) => a.status)).toEqual([502, 502]);
         expect((await formRefresh(nowhere.url, 'rt-x')).status).toBe(502);
-        expect(metric((await metricsOf([nowhere]))[0]!, 'refresh_proxy_upstream_calls_total', { status: 'network_error' })).toBe(2);
+        expect(
+          metric((await metricsOf([nowhere]))[0]!, 'refresh_proxy_upstream_calls_total', {
+            status: 'network_error',
+          }),
+        ).toBe(2);
       } finally {
         await closeAll([nowhere]);
       }
@@ -294,7 +327,9 @@ describe('bounded waits and graceful shutdown', () => {
       expect(answer.status).toBe(200);
       expect(await exit).toBe('0');
       await expect(fetch(`${child.url}/healthz`)).rejects.toThrow();
-      expect(child.lines.some((line) => line.includes('"event":"closed"') && line.includes('"unfinished":0'))).toBe(true);
+      expect(
+        child.lines.some((line) => line.includes('"event":"closed"') && line.includes('"unfinished":0')),
+      ).toBe(true);
     } finally {
       await child.kill('SIGKILL');
     }

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createConnection, type AddressInfo } from 'node:net';
+import { type AddressInfo, createConnection } from 'node:net';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { ConfigPatch } from 'mock-auth-server';
 import { type RunningMockAuthServer, startMockAuthServer } from 'mock-auth-server/node';
-import { Writable } from 'node:stream';
 import { createLogger, RefreshProxy, type RefreshProxyOptions } from '../src/index.ts';
 import { createRedisStore } from '../src/store/redis.ts';
 
@@ -58,6 +58,10 @@ export class TestRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
+
   get running(): boolean {
     const child = this.#process;
     return child !== undefined && child.exitCode === null && child.signalCode === null;
@@ -66,9 +70,13 @@ export class TestRedis {
   async start(): Promise<this> {
     if (this.running) return this;
     if (this.port === 0) this.port = await freePort();
-    const child = spawn('redis-server', ['--port', String(this.port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
+      {
+        stdio: 'ignore',
+      },
+    );
     this.#process = child;
     TestRedis.all.add(this);
     for (let attempt = 0; attempt < 100; attempt += 1) {
@@ -134,7 +142,10 @@ export async function startProxy(
 ): Promise<RunningProxy> {
   const { redisUrl, storeTimeoutMs, ...rest } = options;
   const logger = createLogger({ level: 'debug' }, captureStream());
-  const store = redisUrl === undefined ? undefined : createRedisStore({ url: redisUrl, commandTimeoutMs: storeTimeoutMs ?? 300, logger });
+  const store =
+    redisUrl === undefined
+      ? undefined
+      : createRedisStore({ url: redisUrl, commandTimeoutMs: storeTimeoutMs ?? 1_000, logger });
   const proxy = new RefreshProxy({ secret: SECRET, logger, ...rest, ...(store && { store }) });
   const { url } = await proxy.listen(0);
   return { proxy, url, close: () => proxy.close() };
@@ -173,7 +184,8 @@ export class ChildProxy {
         this.url = (JSON.parse(listening) as { url: string }).url;
         return this;
       }
-      if (child.exitCode !== null) throw new Error(`proxy exited ${child.exitCode}: ${this.lines.join('\n')}`);
+      if (child.exitCode !== null)
+        throw new Error(`proxy exited ${child.exitCode}: ${this.lines.join('\n')}`);
       await sleep(50);
     }
     throw new Error('proxy did not start within 10 s');
@@ -232,7 +244,10 @@ async function answer(response: Response, started: number): Promise<TokenAnswer>
 }
 
 /** A CLI-style login: the password grant on /oauth/token. Returns the tokens. */
-export async function cliLogin(base: string, username = 'ann'): Promise<{ accessToken: string; refreshToken: string }> {
+export async function cliLogin(
+  base: string,
+  username = 'ann',
+): Promise<{ accessToken: string; refreshToken: string }> {
   const started = performance.now();
   const response = await fetch(`${base}/oauth/token`, {
     method: 'POST',
@@ -245,7 +260,11 @@ export async function cliLogin(base: string, username = 'ann'): Promise<{ access
 }
 
 /** A CLI-style refresh (RFC 6749 §6 form grant). Bounded by `timeoutMs`. */
-export async function formRefresh(base: string, refreshToken: string, timeoutMs = 20_000): Promise<TokenAnswer> {
+export async function formRefresh(
+  base: string,
+  refreshToken: string,
+  timeoutMs = 20_000,
+): Promise<TokenAnswer> {
   const started = performance.now();
   const response = await fetch(`${base}/oauth/token`, {
     method: 'POST',
@@ -257,7 +276,11 @@ export async function formRefresh(base: string, refreshToken: string, timeoutMs 
 }
 
 /** A browser-style refresh: the token in the `rt` cookie, with the CSRF header. */
-export async function cookieRefresh(base: string, refreshToken: string, timeoutMs = 20_000): Promise<TokenAnswer> {
+export async function cookieRefresh(
+  base: string,
+  refreshToken: string,
+  timeoutMs = 20_000,
+): Promise<TokenAnswer> {
   const started = performance.now();
   const response = await fetch(`${base}/auth/refresh`, {
     method: 'POST',
@@ -294,7 +317,8 @@ export function metric(text: string, name: string, labels: Record<string, string
 export function tokenLeaks(texts: readonly string[]): string[] {
   const leaks: string[] = [];
   for (const token of issuedTokens) {
-    for (const text of texts) if (text.includes(token)) leaks.push(`${token.slice(0, 6)}… in ${text.slice(0, 120)}`);
+    for (const text of texts)
+      if (text.includes(token)) leaks.push(`${token.slice(0, 6)}… in ${text.slice(0, 120)}`);
   }
   return leaks;
 }

@@ -40,7 +40,8 @@ export class MemoryStore implements CoalesceStore {
   async acquire(key: string, leaseMs: number, trackTtlMs: number): Promise<AcquireResult> {
     const now = this.#now();
     const result = this.#live(this.#results, key, now);
-    if (result !== undefined) return { kind: 'answer', sealed: result, lateCount: this.#late(key, now, trackTtlMs) };
+    if (result !== undefined)
+      return { kind: 'answer', sealed: result, lateCount: this.#late(key, now, trackTtlMs) };
     if (this.#live(this.#locks, key, now) !== undefined) return { kind: 'busy' };
     this.#fence += 1;
     const lease = `${this.#fence}:${randomBytes(8).toString('hex')}`;
@@ -76,7 +77,11 @@ export class MemoryStore implements CoalesceStore {
       const parent = this.#live(this.#tracks, key, now) ?? { issuedAt: null, rotatedAt: null, late: 0 };
       parent.rotatedAt ??= now;
       this.#set(this.#tracks, key, parent, expiresAt);
-      const child = this.#live(this.#tracks, request.rotatedTo, now) ?? { issuedAt: null, rotatedAt: null, late: 0 };
+      const child = this.#live(this.#tracks, request.rotatedTo, now) ?? {
+        issuedAt: null,
+        rotatedAt: null,
+        late: 0,
+      };
       child.issuedAt ??= now;
       this.#set(this.#tracks, request.rotatedTo, child, expiresAt);
     }

@@ -100,7 +100,9 @@ export class RedisStore implements CoalesceStore {
 
   async start(onDone: (key: string, sealed: string) => void): Promise<void> {
     const done = `${this.#prefix}done:`;
-    const connect = this.#client.connect().catch((error: unknown) => this.#warn('redis connect failed', error));
+    const connect = this.#client
+      .connect()
+      .catch((error: unknown) => this.#warn('redis connect failed', error));
     const subscribed = this.#subscriber
       .connect()
       .then(() =>
@@ -198,8 +200,13 @@ export class RedisStore implements CoalesceStore {
       const result = await Promise.race([
         pending,
         new Promise<never>((_, reject) => {
+          // When the timer fires late because the event loop was busy, a reply may already be waiting in
+          // the socket: setImmediate runs after the I/O phase, so it gets one chance before the time-out.
           timer = setTimeout(
-            () => reject(new StoreUnavailableError(operation, `no answer within ${this.#timeoutMs} ms`)),
+            () =>
+              setImmediate(() =>
+                reject(new StoreUnavailableError(operation, `no answer within ${this.#timeoutMs} ms`)),
+              ),
             this.#timeoutMs,
           );
         }),
@@ -226,7 +233,10 @@ export class RedisStore implements CoalesceStore {
     const now = Date.now();
     if (now - this.#lastWarnAt < 5_000) return;
     this.#lastWarnAt = now;
-    this.#logger?.warn({ event: 'store_error', error: error instanceof Error ? error.message : String(error) }, message);
+    this.#logger?.warn(
+      { event: 'store_error', error: error instanceof Error ? error.message : String(error) },
+      message,
+    );
   }
 }
 
