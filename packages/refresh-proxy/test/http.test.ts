@@ -284,3 +284,16 @@ describe('no token in any log line or metric', () => {
     expect(tokenLeaks([...capturedLogs, ...metricTexts])).toEqual([]);
   });
 });
+
+describe('the shipped alert rules', () => {
+  it('only name series that /metrics exposes', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const rules = await readFile(new URL('../deploy/alerts.yml', import.meta.url), 'utf8');
+    const text = await (await fetch(`${proxy.url}/metrics`)).text();
+    const named = new Set(rules.match(/\brefresh_proxy_[a-z_]+/g) ?? []);
+    expect(named.size).toBeGreaterThanOrEqual(4);
+    for (const name of named) expect(text).toContain(`# TYPE ${name} `);
+    expect(rules).toContain('> 0.05');
+    expect(rules).toContain('refresh_proxy_rotated_token_overuse_total');
+  });
+});
