@@ -117,7 +117,8 @@ export function parseStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
-      args: [...argv],
+      // `pnpm start -- --flag` hands the `--` through: a leading one is not an end of options here.
+      args: argv[0] === '--' ? argv.slice(1) : [...argv],
       options: Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }])),
       strict: true,
       allowPositionals: false,

@@ -29,6 +29,10 @@ describe('start-up settings (flags and environment), validated up front', () => 
     });
   });
 
+  it('accepts the `--` that `pnpm start -- --flag` passes through', () => {
+    expect(parseStartConfig(['--', '--lease-ms', '700'], base).options.leaseMs).toBe(700);
+  });
+
   it.each([
     [[], {}, 'UPSTREAM (--upstream)'],
     [[], { UPSTREAM: 'ftp://x' }, 'UPSTREAM (--upstream)'],
