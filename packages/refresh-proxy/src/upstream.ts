@@ -57,33 +57,46 @@ export class Upstream {
       const headers = this.#headers(req.headers, req);
       headers['content-length'] = String(body.byteLength);
       const outgoing = this.#request(this.#target(req.url), { method: 'POST', headers, agent: this.#agent });
-      const timer = setTimeout(() => {
-        outgoing.destroy(new UpstreamError('UPSTREAM_TIMEOUT', `no answer within ${this.#timeoutMs} ms`));
-      }, this.#timeoutMs);
+      let settled = false;
+      // Settles once, whatever fires first; the timer settles by itself, so no event can leave it pending.
       const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
+        outgoing.destroy();
         reject(
           error instanceof UpstreamError
             ? error
             : new UpstreamError(
                 'UPSTREAM_UNAVAILABLE',
                 error instanceof Error ? error.message : String(error),
-                { cause: error },
+                {
+                  cause: error,
+                },
               ),
         );
       };
+      const timer = setTimeout(
+        () => fail(new UpstreamError('UPSTREAM_TIMEOUT', `no answer within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
       outgoing.on('error', fail);
       outgoing.on('response', (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
         response.on('data', (chunk: Buffer) => {
           size += chunk.byteLength;
-          if (size > MAX_ANSWER_BYTES)
-            outgoing.destroy(new UpstreamError('UPSTREAM_UNAVAILABLE', 'answer too large'));
+          if (size > MAX_ANSWER_BYTES) fail(new UpstreamError('UPSTREAM_UNAVAILABLE', 'answer too large'));
           else chunks.push(chunk);
         });
         response.on('error', fail);
+        response.on('close', () => {
+          if (!response.complete)
+            fail(new UpstreamError('UPSTREAM_UNAVAILABLE', 'connection closed mid-answer'));
+        });
         response.on('end', () => {
+          if (settled) return;
+          settled = true;
           clearTimeout(timer);
           const status = response.statusCode ?? 502;
           const kept: Record<string, string> = {};
@@ -144,7 +157,10 @@ export class Upstream {
           resolve();
         });
       });
-      req.on('aborted', () => outgoing.destroy());
+      // The client went away before the exchange finished: stop the upstream side too.
+      res.on('close', () => {
+        if (!res.writableFinished) outgoing.destroy();
+      });
       if (body !== null) outgoing.end(body);
       else req.pipe(outgoing);
     });

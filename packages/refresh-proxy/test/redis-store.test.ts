@@ -2,7 +2,16 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, StoreUnavailableError } from '../src/index.ts';
-import { cliLogin, formRefresh, issuedTokens, sleep, startMock, startProxy, TestRedis } from './helpers.ts';
+import {
+  cliLogin,
+  formRefresh,
+  freePort,
+  issuedTokens,
+  sleep,
+  startMock,
+  startProxy,
+  TestRedis,
+} from './helpers.ts';
 
 let redis: TestRedis;
 
@@ -89,6 +98,55 @@ describe('RedisStore', () => {
     } finally {
       process.kill(pid, 'SIGCONT');
       await store.close();
+    }
+  });
+});
+
+describe('RedisStore connection life', () => {
+  async function published(store: ReturnType<typeof createRedisStore>, seen: string[], sealed: string) {
+    const lease = await store.acquire(`wake-${sealed}`, 1_000, 60_000);
+    if (lease.kind !== 'lease') throw new Error(`no lease: ${lease.kind}`);
+    await store.complete({
+      key: `wake-${sealed}`,
+      lease: lease.lease,
+      sealed,
+      ttlMs: 0,
+      rotatedTo: null,
+      trackTtlMs: 60_000,
+      now: Date.now(),
+    });
+    const until = Date.now() + 3_000;
+    while (!seen.includes(sealed) && Date.now() < until) await sleep(20);
+    return seen.includes(sealed);
+  }
+
+  it('a store started while Redis is down serves and receives wake-ups once Redis is up; again after a restart', async () => {
+    const late = new TestRedis();
+    late.port = await freePort();
+    const seen: string[] = [];
+    const store = createRedisStore({ url: late.url, commandTimeoutMs: 200 });
+    const started = performance.now();
+    await store.start((_key, sealed) => seen.push(sealed));
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(store.healthy()).toBe(false);
+    await expect(store.acquire('x', 1_000, 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    try {
+      await late.start();
+      const until = Date.now() + 5_000;
+      while (!store.healthy() && Date.now() < until) await sleep(50);
+      await sleep(200); // the subscriber reconnects on its own back-off
+      expect(await published(store, seen, 'first')).toBe(true);
+      await late.stop();
+      await late.start();
+      const again = Date.now() + 5_000;
+      while (Date.now() < again) {
+        if (await published(store, seen, `after-${Date.now()}`).catch(() => false)) break;
+        await sleep(100);
+      }
+      expect(seen.some((s) => s.startsWith('after-'))).toBe(true);
+    } finally {
+      await store.close();
+      await late.stop();
     }
   });
 });
