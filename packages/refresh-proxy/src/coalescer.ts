@@ -13,7 +13,7 @@ import { keyId, type TokenCrypto } from './crypto.ts';
 import { StoreUnavailableError, UpstreamError, WaitTimeoutError } from './errors.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import type { NormalizedOptions } from './options.ts';
-import type { AcquireResult, CoalesceStore } from './store/types.ts';
+import type { AcquireResult, CoalesceStore, CompleteRequest } from './store/types.ts';
 
 /** One refresh to coalesce: the token, how it came, and how to send it upstream. */
 export interface RefreshCall {
@@ -39,6 +39,7 @@ type Settings = Pick<
   | 'waitTimeoutMs'
   | 'pollMs'
   | 'storeFailure'
+  | 'storeGraceMs'
   | 'trackTtlMs'
   | 'overuseThreshold'
 >;
@@ -71,6 +72,8 @@ export class Coalescer {
   readonly #cookie: CookieShape;
   readonly #flows = new Map<string, Promise<Resolution>>();
   readonly #wakers = new Map<string, Set<(sealed: string) => void>>();
+  readonly #retries = new Set<NodeJS.Timeout>();
+  #stopped = false;
   #lastStoreWarnAt = 0;
 
   constructor(deps: CoalescerDeps) {
@@ -87,6 +90,13 @@ export class Coalescer {
     return this.#store.start((key, sealed) => {
       for (const wake of this.#wakers.get(key) ?? []) wake(sealed);
     });
+  }
+
+  /** Stops background work (retries of a failed publish); flows in progress still end, bounded. */
+  stop(): void {
+    this.#stopped = true;
+    for (const timer of this.#retries) clearTimeout(timer);
+    this.#retries.clear();
   }
 
   /** Flows in progress in this process (for graceful shutdown and tests). */
@@ -129,9 +139,24 @@ export class Coalescer {
     try {
       // Bounded in count as well as in time: each round is a store call (bounded) plus at most one poll.
       const maxRounds = Math.ceil(waitTimeoutMs / pollMs) + 2;
+      let sawBusy = false;
+      let failingSince: number | null = null;
       for (let round = 0; round < maxRounds; round += 1) {
         if (woken !== null) return this.#shared(key, call, woken, started);
-        const step: AcquireResult = await this.#store.acquire(key, leaseMs, trackTtlMs);
+        let step: AcquireResult;
+        try {
+          step = await this.#store.acquire(key, leaseMs, trackTtlMs);
+          failingSince = null;
+        } catch (error) {
+          if (!(error instanceof StoreUnavailableError)) throw error;
+          // Another request holds the lease: ride out short store trouble (its answer may still come).
+          const now = performance.now();
+          failingSince ??= now;
+          if (!sawBusy || now - failingSince >= this.#settings.storeGraceMs) throw error;
+          this.#metrics.storeErrors.inc({ operation: error.operation });
+          step = { kind: 'busy' };
+        }
+        if (step.kind === 'busy') sawBusy = true;
         if (step.kind === 'answer') {
           this.#countLate(key, step.lateCount);
           return this.#shared(key, call, step.sealed, started);
@@ -198,16 +223,17 @@ export class Coalescer {
     if (child !== null && issuedAt !== null)
       this.#metrics.tokenLifetimeSeconds.observe((now - issuedAt) / 1000);
     const sealed = this.#crypto.seal(call.token, key, JSON.stringify(answer));
+    const request: CompleteRequest = {
+      key,
+      lease,
+      sealed,
+      ttlMs: answer.cacheable ? this.#settings.dedupWindowMs : 0,
+      rotatedTo: child === null ? null : this.#crypto.key(child, call.binding),
+      trackTtlMs: this.#settings.trackTtlMs,
+      now,
+    };
     try {
-      const done = await this.#store.complete({
-        key,
-        lease,
-        sealed,
-        ttlMs: answer.cacheable ? this.#settings.dedupWindowMs : 0,
-        rotatedTo: child === null ? null : this.#crypto.key(child, call.binding),
-        trackTtlMs: this.#settings.trackTtlMs,
-        now,
-      });
+      const done = await this.#store.complete(request);
       if (!done.owned) {
         this.#logger.warn(
           { event: 'lease_lost', key: keyId(key), stored: done.stored },
@@ -218,8 +244,41 @@ export class Coalescer {
       if (!(error instanceof StoreUnavailableError)) throw error;
       this.#metrics.storeErrors.inc({ operation: error.operation });
       this.#warnStore(error);
+      this.#retryComplete(request);
     }
     return { outcome: 'forwarded', answer };
+  }
+
+  /**
+   * The answer could not be stored and published: keep trying in the background, bounded by the waiters'
+   * own bound, so waiters on other instances that ride out a short store outage still get it. A stale
+   * lease (Redis restarted without persistence) stores it only where no answer exists.
+   */
+  #retryComplete(request: CompleteRequest): void {
+    const { pollMs, waitTimeoutMs } = this.#settings;
+    const started = Date.now();
+    const attempt = (count: number) => {
+      const timer = setTimeout(async () => {
+        this.#retries.delete(timer);
+        if (this.#stopped) return;
+        const elapsed = Date.now() - started;
+        const ttlMs = request.ttlMs === 0 ? 0 : Math.max(1, request.ttlMs - elapsed);
+        try {
+          await this.#store.complete({ ...request, ttlMs, now: Date.now() });
+          this.#logger.info(
+            { event: 'publish_retried', key: keyId(request.key), attempts: count },
+            'answer published late',
+          );
+        } catch (error) {
+          if (!(error instanceof StoreUnavailableError)) throw error;
+          this.#metrics.storeErrors.inc({ operation: error.operation });
+          if (elapsed + pollMs < waitTimeoutMs) attempt(count + 1);
+        }
+      }, pollMs);
+      timer.unref();
+      this.#retries.add(timer);
+    };
+    attempt(1);
   }
 
   /** Goes upstream; failures become answers (502/504, not cacheable); counts statuses and conflicts. */

@@ -54,6 +54,11 @@ export const SETTINGS = {
     env: 'STORE_FAILURE',
     help: 'open (forward, default) or closed (503) when Redis is down',
   },
+  storeGraceMs: {
+    flag: 'store-grace-ms',
+    env: 'STORE_GRACE_MS',
+    help: 'store trouble a waiter rides out before the policy applies (default 1000)',
+  },
   tokenPath: {
     flag: 'token-path',
     env: 'TOKEN_PATH',
@@ -183,6 +188,7 @@ export function parseStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     dedupWindowMs: int('dedupWindowMs', 0),
     leaseMs: int('leaseMs', 50),
     waitTimeoutMs: int('waitTimeoutMs', 1),
+    storeGraceMs: int('storeGraceMs', 0),
     upstreamTimeoutMs: int('upstreamTimeoutMs', 1),
     maxBodyBytes: int('maxBodyBytes', 64),
     drainTimeoutMs: int('drainTimeoutMs', 0),

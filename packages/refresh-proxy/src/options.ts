@@ -47,6 +47,12 @@ export interface RefreshProxyOptions {
   /** When the store fails: `open` forwards directly (default), `closed` answers 503. */
   storeFailure?: StoreFailurePolicy;
   /**
+   * Store trouble shorter than this does not end a wait that already saw another request holding the lease
+   * (a Redis restart): the waiter keeps polling, and the holder keeps retrying to publish its answer, so
+   * both end with the one upstream answer. Longer trouble: the failure policy. Default 1 000.
+   */
+  storeGraceMs?: number;
+  /**
    * HMAC secret of the store keys: every instance on one store needs the same one. Default: random per
    * process (fine in memory, wrong for a shared store: {@link normalizeOptions} refuses that).
    */
@@ -79,6 +85,7 @@ export interface NormalizedOptions {
   readonly pollMs: number;
   readonly maxBodyBytes: number;
   readonly storeFailure: StoreFailurePolicy;
+  readonly storeGraceMs: number;
   readonly secret: string;
   readonly drainTimeoutMs: number;
   readonly trackTtlMs: number;
@@ -146,6 +153,7 @@ export function normalizeOptions(options: RefreshProxyOptions, store: CoalesceSt
     pollMs: integer('pollMs', options.pollMs ?? Math.min(250, Math.floor(leaseMs / 4)), 5),
     maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes ?? 16 * 1024, 64),
     storeFailure,
+    storeGraceMs: integer('storeGraceMs', options.storeGraceMs ?? 1_000, 0),
     secret,
     drainTimeoutMs: integer('drainTimeoutMs', options.drainTimeoutMs ?? 15_000, 0),
     trackTtlMs: integer('trackTtlMs', options.trackTtlMs ?? 86_400_000, 1_000),

@@ -119,6 +119,7 @@ export class RefreshProxy {
     }
     this.#server.closeAllConnections();
     await closed;
+    this.#coalescer.stop();
     await this.#store.close();
     this.#upstream.close();
     this.logger.info({ event: 'closed', unfinished: this.#inflight }, 'refresh-proxy closed');

@@ -166,6 +166,42 @@ describe('Redis stopped and restarted mid-run', () => {
   }
 });
 
+describe('a short Redis outage during a refresh with a duplicate waiting on another instance', () => {
+  it('the waiter rides it out, the holder publishes late: one upstream call, both get the answer', async () => {
+    await mock.authServer.reset({ preset: 'strict', latencyMs: 600 });
+    const options = { upstream: mock.url, redisUrl: redis.url, storeTimeoutMs: 200, storeGraceMs: 4_000 };
+    const [holderProxy, waiterProxy] = await Promise.all([startProxy(options), startProxy(options)]);
+    try {
+      const { refreshToken } = await cliLogin(holderProxy.url);
+      const logStart = capturedLogs.length;
+      const holder = formRefresh(holderProxy.url, refreshToken);
+      await waitForLock();
+      const waiter = cookieRefresh(waiterProxy.url, refreshToken);
+      await sleep(150);
+      await redis.stop(); // the holder's upstream call ends while Redis is down
+      await sleep(700);
+      await redis.start();
+      const [held, waited] = await Promise.all([holder, waiter]);
+      expect([held.status, waited.status]).toEqual([200, 200]);
+      expect(childToken(waited)).toBe(childToken(held));
+      expect(await mock.authServer.stats()).toMatchObject({
+        refreshRequests: 1,
+        rotations: 1,
+        reuseDetections: 0,
+      });
+      expect(capturedLogs.slice(logStart).some((line) => line.includes('"event":"publish_retried"'))).toBe(
+        true,
+      );
+      const texts = await metricsOf([holderProxy, waiterProxy]);
+      expect(total(texts, 'refresh_proxy_store_errors_total')).toBeGreaterThan(0);
+      expect(total(texts, 'refresh_proxy_refresh_requests_total', { outcome: 'bypass' })).toBe(0);
+    } finally {
+      if (!redis.running) await redis.start();
+      await closeAll([holderProxy, waiterProxy]);
+    }
+  });
+});
+
 describe('an upstream slower than the lease', () => {
   it('the lease is renewed while upstream runs: still one upstream call', async () => {
     await mock.authServer.reset({ preset: 'strict', latencyMs: 1_200 });
