@@ -141,12 +141,18 @@ export class Coalescer {
       const maxRounds = Math.ceil(waitTimeoutMs / pollMs) + 2;
       let sawBusy = false;
       let failingSince: number | null = null;
+      // After store trouble a vanished lease may be a lost one (Redis restarted), not an expired one: its
+      // holder may be alive and about to publish. Take over only once a whole lease has passed.
+      let holdOffUntil = 0;
       for (let round = 0; round < maxRounds; round += 1) {
         if (woken !== null) return this.#shared(key, call, woken, started);
         let step: AcquireResult;
         try {
-          step = await this.#store.acquire(key, leaseMs, trackTtlMs);
+          const take = failingSince === null && performance.now() >= holdOffUntil;
+          step = await this.#store.acquire(key, leaseMs, trackTtlMs, take);
+          if (failingSince !== null) holdOffUntil = performance.now() + leaseMs;
           failingSince = null;
+          if (step.kind === 'free') step = { kind: 'busy' };
         } catch (error) {
           if (!(error instanceof StoreUnavailableError)) throw error;
           // Another request holds the lease: ride out short store trouble (its answer may still come).
@@ -156,7 +162,10 @@ export class Coalescer {
           this.#metrics.storeErrors.inc({ operation: error.operation });
           step = { kind: 'busy' };
         }
-        if (step.kind === 'busy') sawBusy = true;
+        if (step.kind === 'busy' && !sawBusy) {
+          sawBusy = true;
+          this.#logger.debug({ event: 'waiting', key: keyId(key) }, 'another request holds the lease');
+        }
         if (step.kind === 'answer') {
           this.#countLate(key, step.lateCount);
           return this.#shared(key, call, step.sealed, started);

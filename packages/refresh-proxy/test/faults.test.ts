@@ -177,7 +177,13 @@ describe('a short Redis outage during a refresh with a duplicate waiting on anot
       const holder = formRefresh(holderProxy.url, refreshToken);
       await waitForLock();
       const waiter = cookieRefresh(waiterProxy.url, refreshToken);
-      await sleep(150);
+      const until = Date.now() + 5_000;
+      while (
+        !capturedLogs.slice(logStart).some((line) => line.includes('"event":"waiting"')) &&
+        Date.now() < until
+      ) {
+        await sleep(10);
+      }
       await redis.stop(); // the holder's upstream call ends while Redis is down
       await sleep(700);
       await redis.start();

@@ -37,12 +37,13 @@ export class MemoryStore implements CoalesceStore {
     this.#onDone = onDone;
   }
 
-  async acquire(key: string, leaseMs: number, trackTtlMs: number): Promise<AcquireResult> {
+  async acquire(key: string, leaseMs: number, trackTtlMs: number, take = true): Promise<AcquireResult> {
     const now = this.#now();
     const result = this.#live(this.#results, key, now);
     if (result !== undefined)
       return { kind: 'answer', sealed: result, lateCount: this.#late(key, now, trackTtlMs) };
     if (this.#live(this.#locks, key, now) !== undefined) return { kind: 'busy' };
+    if (!take) return { kind: 'free' };
     this.#fence += 1;
     const lease = `${this.#fence}:${randomBytes(8).toString('hex')}`;
     this.#set(this.#locks, key, lease, now + leaseMs);

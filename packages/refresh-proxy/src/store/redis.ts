@@ -30,6 +30,7 @@ end
 local res = redis.call('GET', KEYS[1])
 if res then return {0, res, late()} end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {2} end
+if ARGV[4] == '0' then return {3} end
 local fence = redis.call('INCR', KEYS[4])
 local lease = fence .. ':' .. ARGV[2]
 redis.call('SET', KEYS[2], lease, 'NX', 'PX', ARGV[1])
@@ -115,16 +116,17 @@ export class RedisStore implements CoalesceStore {
     await Promise.race([Promise.all([connect, subscribed]), delay(this.#timeoutMs * 4)]);
   }
 
-  async acquire(key: string, leaseMs: number, trackTtlMs: number): Promise<AcquireResult> {
+  async acquire(key: string, leaseMs: number, trackTtlMs: number, take = true): Promise<AcquireResult> {
     const reply = (await this.#call('acquire', (client) =>
       client.eval(ACQUIRE, {
         keys: [this.#k('res', key), this.#k('lock', key), this.#k('tok', key), `${this.#prefix}fence`],
-        arguments: [String(leaseMs), this.#owner, String(trackTtlMs)],
+        arguments: [String(leaseMs), this.#owner, String(trackTtlMs), take ? '1' : '0'],
       }),
     )) as unknown[];
     const kind = Number(reply[0]);
     if (kind === 0) return { kind: 'answer', sealed: String(reply[1]), lateCount: Number(reply[2]) };
     if (kind === 2) return { kind: 'busy' };
+    if (kind === 3) return { kind: 'free' };
     const issued = String(reply[3] ?? '');
     return {
       kind: 'lease',

@@ -19,9 +19,10 @@ export interface CoalesceStore {
   start(onDone: (key: string, sealed: string) => void): Promise<void>;
   /**
    * One step of a request: the stored answer if there is one, else the lease if it is free (taking it), else
-   * `busy`. Counts the presentation when the token is known to be rotated already.
+   * `busy`. Counts the presentation when the token is known to be rotated already. With `take: false` a
+   * free lease is reported as `free` and left alone.
    */
-  acquire(key: string, leaseMs: number, trackTtlMs: number): Promise<AcquireResult>;
+  acquire(key: string, leaseMs: number, trackTtlMs: number, take?: boolean): Promise<AcquireResult>;
   /** Extends the lease if `lease` still holds it; false when it was lost (expired, taken over). */
   renew(key: string, lease: string, leaseMs: number): Promise<boolean>;
   /**
@@ -40,7 +41,9 @@ export type AcquireResult =
   | { kind: 'answer'; sealed: string; lateCount: number }
   /** The lease is ours. `issuedAt`: when the token was seen issued (null if never); `lateCount` as above. */
   | { kind: 'lease'; lease: string; fence: number; issuedAt: number | null; lateCount: number }
-  | { kind: 'busy' };
+  | { kind: 'busy' }
+  /** Only with `take: false`: no answer and no lease holder. */
+  | { kind: 'free' };
 
 export interface CompleteRequest {
   key: string;
