@@ -353,3 +353,46 @@ export async function startFakeUpstream(
       }),
   };
 }
+
+export interface ClientRun {
+  refresh: TokenAnswer | null;
+  apiStatus: number;
+}
+
+/** A naive client: call the API; on 401 refresh once (its own shape) and call again. No coordination. */
+export async function naiveClient(
+  base: string,
+  shape: 'form' | 'cookie',
+  tokens: { accessToken: string; refreshToken: string },
+): Promise<ClientRun> {
+  const first = await fetch(`${base}/api/me`, { headers: { Authorization: `Bearer ${tokens.accessToken}` } });
+  await first.text();
+  if (first.status !== 401) return { refresh: null, apiStatus: first.status };
+  const refresh =
+    shape === 'form'
+      ? await formRefresh(base, tokens.refreshToken)
+      : await cookieRefresh(base, tokens.refreshToken);
+  if (refresh.status !== 200) return { refresh, apiStatus: 401 };
+  const again = await fetch(`${base}/api/me`, {
+    headers: { Authorization: `Bearer ${String(refresh.body.access_token)}` },
+  });
+  await again.text();
+  return { refresh, apiStatus: again.status };
+}
+
+/**
+2 CLI clients and 1 cookie client sharing one refresh token, at expiry (the mock at `mockUrl` expires its
+access tokens first), each through its own base URL.
+*/
+export async function raceAtExpiry(
+  mockUrl: string,
+  bases: [string, string, string],
+  tokens: { accessToken: string; refreshToken: string },
+): Promise<ClientRun[]> {
+  await fetch(`${mockUrl}/__mock/expire`, { method: 'POST' });
+  return Promise.all([
+    naiveClient(bases[0], 'form', tokens),
+    naiveClient(bases[1], 'form', tokens),
+    naiveClient(bases[2], 'cookie', tokens),
+  ]);
+}

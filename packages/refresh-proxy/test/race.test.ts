@@ -13,6 +13,7 @@ import {
   issuedTokens,
   metric,
   type RunningProxy,
+  raceAtExpiry,
   startMock,
   startProxy,
   TestRedis,
@@ -48,46 +49,10 @@ async function closeAll(proxies: RunningProxy[]): Promise<void> {
   await Promise.all(proxies.map((p) => p.close()));
 }
 
-interface ClientRun {
-  refresh: TokenAnswer | null;
-  apiStatus: number;
-}
-
-/** A naive client: call the API; on 401 refresh once (its own shape) and call again. No coordination. */
-async function naiveClient(
-  base: string,
-  shape: 'form' | 'cookie',
-  tokens: { accessToken: string; refreshToken: string },
-): Promise<ClientRun> {
-  const first = await fetch(`${base}/api/me`, { headers: { Authorization: `Bearer ${tokens.accessToken}` } });
-  await first.text();
-  if (first.status !== 401) return { refresh: null, apiStatus: first.status };
-  const refresh =
-    shape === 'form'
-      ? await formRefresh(base, tokens.refreshToken)
-      : await cookieRefresh(base, tokens.refreshToken);
-  if (refresh.status !== 200) return { refresh, apiStatus: 401 };
-  const again = await fetch(`${base}/api/me`, {
-    headers: { Authorization: `Bearer ${String(refresh.body.access_token)}` },
-  });
-  await again.text();
-  return { refresh, apiStatus: again.status };
-}
-
-/** 2 CLI clients and 1 cookie client sharing one refresh token, at expiry, each through its own base URL. */
-async function race(bases: [string, string, string], tokens: { accessToken: string; refreshToken: string }) {
-  await fetch(`${mock.url}/__mock/expire`, { method: 'POST' });
-  return Promise.all([
-    naiveClient(bases[0], 'form', tokens),
-    naiveClient(bases[1], 'form', tokens),
-    naiveClient(bases[2], 'cookie', tokens),
-  ]);
-}
-
 describe('the cross-client race (2 CLI + 1 cookie client, one refresh token, strict rotation)', () => {
   it('direct to the auth server: invalid_grant and the family revoked', async () => {
     const tokens = await cliLogin(mock.url);
-    const runs = await race([mock.url, mock.url, mock.url], tokens);
+    const runs = await raceAtExpiry(mock.url, [mock.url, mock.url, mock.url], tokens);
     const ok = runs.filter((r) => r.apiStatus === 200);
     expect(ok).toHaveLength(1);
     expect(runs.filter((r) => r.refresh?.body.error === 'invalid_grant')).toHaveLength(2);
@@ -110,7 +75,11 @@ describe('the cross-client race (2 CLI + 1 cookie client, one refresh token, str
     try {
       let tokens = await cliLogin(proxies[0]!.url);
       for (let round = 1; round <= 2; round += 1) {
-        const runs = await race([proxies[0]!.url, proxies[1]!.url, proxies[2]!.url], tokens);
+        const runs = await raceAtExpiry(
+          mock.url,
+          [proxies[0]!.url, proxies[1]!.url, proxies[2]!.url],
+          tokens,
+        );
         expect(runs.map((r) => [r.refresh?.status, r.apiStatus])).toEqual([
           [200, 200],
           [200, 200],
@@ -152,7 +121,7 @@ describe('the cross-client race (2 CLI + 1 cookie client, one refresh token, str
     const proxies = await startThree();
     try {
       const tokens = await cliLogin(proxies[0]!.url);
-      const runs = await race([proxies[0]!.url, proxies[1]!.url, proxies[2]!.url], tokens);
+      const runs = await raceAtExpiry(mock.url, [proxies[0]!.url, proxies[1]!.url, proxies[2]!.url], tokens);
       expect(runs.filter((r) => r.apiStatus !== 200).length).toBeGreaterThanOrEqual(1);
       const stats = await mock.authServer.stats();
       expect(stats.refreshRequests).toBe(3);
