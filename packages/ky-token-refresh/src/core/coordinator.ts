@@ -322,12 +322,7 @@ export class Coordinator {
       // Another tab (or setToken) produced a newer token while this one waited: adopt it (once).
       if (heard) return this.#adopt(heard);
       if (error instanceof DisposedError) throw error;
-      const failed =
-        error instanceof RefreshTimeoutError
-          ? error
-          : new RefreshFailedError(`The refresh lock failed: ${describe(error)}`, { cause: error });
-      this.#failed(from, failed);
-      throw failed;
+      throw this.#transient(from, error, 'The refresh lock failed');
     } finally {
       stopWaiting();
     }
@@ -462,14 +457,7 @@ export class Coordinator {
     const newest = await this.#newest(from);
     if (newest.generation > from) return this.#adopt(newest);
 
-    if (!isDefinitiveFailure(error)) {
-      const failed =
-        error instanceof RefreshFailedError
-          ? error
-          : new RefreshFailedError(`The token refresh failed: ${describe(error)}`, { cause: error });
-      this.#failed(from, failed);
-      throw failed;
-    }
+    if (!isDefinitiveFailure(error)) throw this.#transient(from, error, 'The token refresh failed');
 
     let mine = false;
     const written = await this.#io.write((current) => {
@@ -491,6 +479,16 @@ export class Coordinator {
     this.#io.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'expired' });
     this.#expire(record.generation, expired);
     throw expired;
+  }
+
+  /** A failure that keeps the session: counted, reported, and returned as a `RefreshFailedError` to throw. */
+  #transient(from: number, error: unknown, what: string): RefreshFailedError {
+    const failed =
+      error instanceof RefreshFailedError
+        ? error
+        : new RefreshFailedError(`${what}: ${describe(error)}`, { cause: error });
+    this.#failed(from, failed);
+    return failed;
   }
 
   #failed(from: number, error: { code: string }): void {
