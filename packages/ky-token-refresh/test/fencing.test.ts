@@ -64,17 +64,17 @@ test('a refresh() that ignores its signal keeps the lock a while: its late token
     calls++;
     active++;
     overlap = Math.max(overlap, active);
-    await sleep(300);
+    await sleep(750);
     active--;
     return server.current.issue();
   };
-  const a = createClient({ name, refresh, refreshTimeoutMs: 200, crossTab: true });
-  const b = createClient({ name, refresh, refreshTimeoutMs: 200, crossTab: true });
+  const a = createClient({ name, refresh, refreshTimeoutMs: 500, crossTab: true });
+  const b = createClient({ name, refresh, refreshTimeoutMs: 500, crossTab: true });
   await a.auth.setToken('stale-token');
   expect(await until(() => b.auth.getToken() === 'stale-token')).toBe(true);
 
   const first = a.api.get('a').json();
-  await sleep(250);
+  await sleep(600);
   const second = b.api.get('b').json();
   const { fulfilled } = await settle([first, second]);
 
@@ -105,13 +105,13 @@ test('a late refresh result is dropped when a newer token exists by then', async
   const { auth } = createClient({
     refreshTimeoutMs: 100,
     refresh: async () => {
-      await sleep(300);
+      await sleep(600);
       return 'late-token';
     },
   });
   await auth.setToken('stale-token');
   await expect(auth.refresh()).rejects.toBeInstanceOf(RefreshTimeoutError);
   await auth.setToken('login-token');
-  await sleep(200);
+  await sleep(700);
   expect(auth.getToken()).toBe('login-token');
 });
