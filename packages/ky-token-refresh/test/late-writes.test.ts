@@ -81,3 +81,21 @@ test('a refusal heard while this tab is logging out does not call its onSessionE
   await sleep(20);
   expect(onSessionExpired).not.toHaveBeenCalled();
 });
+
+test('setToken() then logout() in one tab end logged out, whatever order the store runs their writes in', async () => {
+  const name = `late-writes-${++scope}`;
+  const { store } = createMemoryAdapters(name);
+  // The first write waits 100 ms, later ones do not: a store left alone would run them in reverse.
+  let writes = 0;
+  const reordering: Store = {
+    get: () => store.get(),
+    update: async (updater) => {
+      if (writes++ === 0) await sleep(100);
+      return store.update(updater);
+    },
+  };
+  const a = createClient({ name, crossTab: { ...createMemoryAdapters(name), store: reordering } });
+  await Promise.all([a.auth.setToken('login-token'), a.auth.logout()]);
+  expect(a.auth.getToken()).toBeUndefined();
+  expect(await store.get()).toMatchObject({ token: null, reason: 'logout' });
+});

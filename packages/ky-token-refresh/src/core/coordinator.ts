@@ -122,6 +122,8 @@ export class Coordinator {
   readonly #refreshSignals = new WeakSet<AbortSignal>();
   /** Logins, logouts and refreshes in flight (settled, never rejecting); `dispose()` lets them finish. */
   readonly #pending = new Set<Promise<void>>();
+  /** The last login or logout write: the next one waits for it (each is bounded). */
+  #writes: Promise<unknown> = Promise.resolve();
   /** Lock waits in progress; `dispose()` ends them. */
   readonly #waits = new Set<AbortController>();
   readonly #stats: TokenRefreshStats = { refreshes: 0, adopted: 0, replays: 0, failures: 0 };
@@ -259,15 +261,30 @@ export class Coordinator {
 
   /**
   Store the record `make(next generation)` unconditionally (login, logout). A store that fails or does not
-  answer in time does not block this tab: the record is then used here and broadcast.
+  answer in time does not block this tab: the record is then used here and broadcast, and should the store
+  run the write later after all, it stores that same record, but only over an older generation (never over
+  what others stored meanwhile).
   */
-  async #write(make: (generation: number) => TokenRecord): Promise<TokenRecord> {
+  #write(make: (generation: number) => TokenRecord): Promise<TokenRecord> {
+    // One at a time, in call order: a logout() called after a setToken() is the one that stays, whatever
+    // order the store would run two pending writes in.
+    const turn = this.#writes.then(() => this.#writeNow(make));
+    this.#writes = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #writeNow(make: (generation: number) => TokenRecord): Promise<TokenRecord> {
     await this.#ready;
-    const written = await this.#io.write((stored) =>
-      this.#persisted(make(Math.max(stored?.generation ?? 0, this.#current.generation) + 1)),
+    let used: TokenRecord | undefined;
+    const written = await this.#io.write(
+      (stored) => this.#persisted(make(Math.max(stored?.generation ?? 0, this.#current.generation) + 1)),
+      (stored) =>
+        used && !(stored && stored.generation >= used.generation)
+          ? this.#persisted(used)
+          : (stored as TokenRecord),
     );
-    const generation = written.ok ? written.value.generation : this.#current.generation + 1;
-    return make(Math.max(generation, this.#current.generation + 1));
+    used = make(Math.max(written.ok ? written.value.generation : 0, this.#current.generation + 1));
+    return used;
   }
 
   /** Re-read the shared record: a hidden or frozen tab may have missed messages. Bounded; never throws. */

@@ -67,13 +67,16 @@ export class GuardedAdapters {
 
   /**
   Atomic read-modify-write of the shared record. A write given up (past its bound) is fenced: if the store
-  runs the updater after that, it leaves the record as it finds it, so a late write never lands over what
-  others stored meanwhile (the caller has already gone on without it).
+  runs it after all, `late` runs instead of `updater` (by default `updater` itself, for compare-and-set
+  updaters that are safe to land late). The caller has gone on without the write by then.
   */
-  write(updater: (current: TokenRecord | undefined) => TokenRecord): Promise<Outcome<TokenRecord>> {
+  write(
+    updater: (current: TokenRecord | undefined) => TokenRecord,
+    late: (current: TokenRecord | undefined) => TokenRecord = updater,
+  ): Promise<Outcome<TokenRecord>> {
     let givenUp = false;
     return bounded(
-      () => this.#adapters.store.update((current) => (givenUp ? (current as TokenRecord) : updater(current))),
+      () => this.#adapters.store.update((current) => (givenUp ? late(current) : updater(current))),
       this.#storeTimeoutMs,
       'store.update()',
       () => {
