@@ -45,7 +45,7 @@ export interface MockControl {
   reset(patch?: ConfigPatch): Promise<AuthServerConfig>;
 }
 
-/** Options of {@link MockAuthFixtures.openTabs}: those of {@link openTabs} but the URL. */
+/** Options of {@link MockAuthFixtures.newTabs}: those of {@link openTabs} but the URL. */
 export interface TabOptions extends Omit<OpenTabsOptions, 'url' | 'blankPage'> {
   /** Path (on the mock server's origin) or absolute URL the tabs load. Default: the `tabPath` option. */
   path?: string;
@@ -71,8 +71,8 @@ export interface MockAuthFixtures {
   /** The Node mock auth server of this test, on a free loopback port, closed after the test. */
   mockServer: RunningMockAuthServer;
   mock: MockControl;
-  /** Opens `count` tabs in a new context (closed after the test); call it for several sets or options. */
-  openTabs(count: number, options?: TabOptions): Promise<TabSet>;
+  /** Opens `count` tabs in a new context (closed after the test), like `newPage` for tabs: for more sets. */
+  newTabs(count: number, options?: TabOptions): Promise<TabSet>;
   /** `tabCount` tabs of one context at `tabPath`. */
   tabs: TabSet;
   /** Every tab of `tabs` fires `perTab` calls of `call` at one instant; resolves with what settled. */
@@ -114,7 +114,7 @@ export const test = base.extend<MockAuthOptions & MockAuthFixtures>({
     });
   },
 
-  openTabs: async ({ browser, mockServer, mockStaticDir, tabPath }, use) => {
+  newTabs: async ({ browser, mockServer, mockStaticDir, tabPath }, use) => {
     const sets: TabSet[] = [];
     await use(async (count, { path = tabPath, ...options } = {}) => {
       const url = new URL(path, mockServer.url).href;
@@ -130,8 +130,8 @@ export const test = base.extend<MockAuthOptions & MockAuthFixtures>({
     for (const tabs of sets) await tabs.context.close();
   },
 
-  tabs: async ({ openTabs, tabCount }, use) => {
-    await use(await openTabs(tabCount));
+  tabs: async ({ newTabs, tabCount }, use) => {
+    await use(await newTabs(tabCount));
   },
 
   burst: async ({ tabs }, use) => {
