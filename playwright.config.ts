@@ -1,5 +1,10 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './chromium.mjs';
+import { ensureBuilt } from './packages/mock-auth-server/scripts/ensure-built.mjs';
+
+// The suite imports mock-auth-server's dist/ (its Playwright fixtures, its Node server): (re)build it when
+// a source is newer. Once, in the runner process, before any test file is loaded.
+if (process.env.TEST_WORKER_INDEX === undefined) ensureBuilt();
 
 /**
 The one Playwright config: the e2e suite (e2e/tests) in real Chromium. `pnpm exec playwright test` from the
