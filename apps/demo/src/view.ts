@@ -193,7 +193,7 @@ function serverBars(lane: Lane, latencyMs: number | undefined) {
     if (entry.since === undefined) return [];
     const total = entry.at - entry.since;
     const latency = Math.min(total, latencyMs ?? 0);
-    const title = `server time ${total} ms: ${latency} ms configured latency + ${total - latency} ms the mock's own work (IndexedDB state, page main thread)`;
+    const title = `server time ${total} ms: ${latency} ms configured latency + ${total - latency} ms the mock's own work (IndexedDB state, page main thread); drawn as a split, not in the handler's order`;
     return [
       {
         from: entry.since,

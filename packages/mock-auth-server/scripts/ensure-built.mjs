@@ -29,3 +29,8 @@ export function ensureBuilt() {
   execFileSync(process.execPath, ['scripts/fix-dts.mjs'], options);
   return true;
 }
+
+// `node packages/mock-auth-server/scripts/ensure-built.mjs`: the same from a shell (before `node` scripts).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  if (ensureBuilt()) console.error('mock-auth-server: dist/ rebuilt');
+}
