@@ -9,6 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 reports=(
   packages/ky-token-refresh/test-results/unit.json
   packages/mock-auth-server/test-results/unit.json
+  packages/refresh-proxy/test-results/unit.json
   packages/ky-token-refresh/test-results/browser.json
   e2e/results/report.json
   e2e/results/kit-report.json

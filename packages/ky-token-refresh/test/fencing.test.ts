@@ -53,13 +53,41 @@ test("a store read that stalls under the lock never lets a second tab refresh wh
   expect(fulfilled).toBe(2);
 });
 
-test('a refresh() that ignores its signal and succeeds after refreshTimeoutMs is committed, not lost', async () => {
+test('a refresh() that ignores its signal keeps the lock a while: its late token serves every tab, no second refresh', async () => {
+  const name = `fencing-${++scope}`;
+  let active = 0;
+  let overlap = 0;
+  let calls = 0;
+  const refresh = async () => {
+    calls++;
+    active++;
+    overlap = Math.max(overlap, active);
+    await sleep(300);
+    active--;
+    return server.current.issue();
+  };
+  const a = createClient({ name, refresh, refreshTimeoutMs: 200, crossTab: true });
+  const b = createClient({ name, refresh, refreshTimeoutMs: 200, crossTab: true });
+  await a.auth.setToken('stale-token');
+  expect(await until(() => b.auth.getToken() === 'stale-token')).toBe(true);
+
+  const first = a.api.get('a').json();
+  await sleep(250);
+  const second = b.api.get('b').json();
+  const { fulfilled } = await settle([first, second]);
+
+  expect(fulfilled).toBe(2);
+  expect(calls).toBe(1);
+  expect(overlap).toBe(1);
+});
+
+test('a refresh() that ignores its signal and succeeds after that grace too is committed, not lost', async () => {
   let calls = 0;
   const { auth, api } = createClient({
     refreshTimeoutMs: 150,
     refresh: async () => {
       calls++;
-      await sleep(300);
+      await sleep(500);
       return server.current.issue();
     },
   });
@@ -75,13 +103,13 @@ test('a late refresh result is dropped when a newer token exists by then', async
   const { auth } = createClient({
     refreshTimeoutMs: 100,
     refresh: async () => {
-      await sleep(250);
+      await sleep(300);
       return 'late-token';
     },
   });
   await auth.setToken('stale-token');
   await expect(auth.refresh()).rejects.toBeInstanceOf(RefreshTimeoutError);
   await auth.setToken('login-token');
-  await sleep(300);
+  await sleep(200);
   expect(auth.getToken()).toBe('login-token');
 });

@@ -2,7 +2,7 @@ import { DisposedError } from '../errors/disposed-error.js';
 import { RefreshFailedError } from '../errors/refresh-failed-error.js';
 import { RefreshTimeoutError } from '../errors/refresh-timeout-error.js';
 import { SessionExpiredError } from '../errors/session-expired-error.js';
-import { GuardedAdapters } from './guarded.js';
+import { bounded, GuardedAdapters } from './guarded.js';
 import { normalizeToken } from './token.js';
 import type {
   Adapters,
@@ -134,13 +134,16 @@ export class Coordinator {
   /** A withheld generation no peer answered for: not asked for twice. */
   #unanswered = -1;
   #disposed = false;
+  #isReady = false;
 
   constructor(options: CoordinatorOptions) {
     this.#options = options;
     this.tabId = options.tabId;
     this.#io = new GuardedAdapters(options.adapters, storeTimeoutMs(options.refreshTimeoutMs));
     this.#unsubscribe = this.#io.subscribe((message) => this.#onMessage(message));
-    this.#ready = this.#start();
+    this.#ready = this.#start().then(() => {
+      this.#isReady = true;
+    });
   }
 
   /**
@@ -169,6 +172,11 @@ export class Coordinator {
 
   get disposed(): boolean {
     return this.#disposed;
+  }
+
+  /** Whether `ready` has resolved (lets the request cycle skip an `await` on the happy path). */
+  get isReady(): boolean {
+    return this.#isReady;
   }
 
   /** Wait for `ready`, or reject with the reason of the first of `signals` to abort. */
@@ -351,16 +359,22 @@ export class Coordinator {
           const timeout = new RefreshTimeoutError('refresh', timeoutMs);
           controller.abort(timeout);
           return timeout;
+        }).catch(async (error: unknown) => {
+          if (!(error instanceof RefreshTimeoutError)) throw error;
+          // refresh() did not stop when its signal aborted: it may still reach the server, which then rotates.
+          // Keep the lock (so no other tab refreshes over it) for one more `refreshTimeoutMs` at most, and
+          // take its result if it comes; honouring the signal ends this wait at once.
+          const late = await bounded(() => call, timeoutMs, 'refresh()');
+          if (late.ok) return late.value;
+          // Past that, a result is still committed if nothing newer exists by then (else dropped).
+          void call.then(
+            (value) => this.#commitLate(from, value),
+            () => undefined,
+          );
+          throw error;
         }),
       );
     } catch (error) {
-      // A refresh() that ignores its signal may still succeed: the server has then rotated, so its token is
-      // committed if nothing newer exists by then, else dropped.
-      if (error instanceof RefreshTimeoutError)
-        void call.then(
-          (value) => this.#commitLate(from, value),
-          () => {},
-        );
       return await this.#fail(from, error);
     }
     const record = await this.#commit(from, normalized);

@@ -25,6 +25,30 @@ export interface CallState {
   replayed?: boolean;
 }
 
+/**
+Whether a request body can be sent again as it is (so it is kept by reference, not copied): everything but a
+stream.
+*/
+export const isResendable = (body: unknown): body is BodyInit =>
+  typeof body === 'string' ||
+  body instanceof Blob ||
+  body instanceof ArrayBuffer ||
+  ArrayBuffer.isView(body) ||
+  body instanceof URLSearchParams ||
+  body instanceof FormData;
+
+/**
+`request` (whose body was consumed) with `body` again. FormData is serialised anew with a new boundary, so
+its Content-Type is left for the new body to set.
+*/
+const withBody = (request: Request, body: BodyInit): Request => {
+  if (!(body instanceof FormData)) return new Request(request, { body });
+  // From the entries: in Node (undici), `new Headers(headers)` can miss a header set after the last read.
+  const headers = new Headers([...request.headers]);
+  headers.delete('content-type');
+  return new Request(request, { body, headers });
+};
+
 /** The URL without query or fragment (they may carry secrets). */
 const safeUrl = (request: Request): string => {
   const url = new URL(request.url);
@@ -36,8 +60,9 @@ The request cycle on plain Request/Response, shared by both doors (the ky hooks 
 - authorize: on a URL `isAuthorizedUrl` accepts, wait for the shared record, get a token first when none is
   known yet (one bootstrap refresh from the cookie, shared by every tab) or when it is about to expire,
   attach it, and remember the generation it was sent with;
-- keep what a replay needs: the request as it is finally sent (after the app's own hooks), its body copied
-  only when it has one;
+- keep what a replay needs: the request as it is finally sent (after the app's own hooks); its body by
+  reference when the door knows it and it can be sent again (a string, Blob, FormData, …), else a copy of
+  the request taken before the first send (a stream);
 - a 401 (`shouldRefresh`) on a request that carried a token: one shared refresh, then one replay of that
   request with the new token. A 401 on a request that carried none (a login form, a visitor) goes back to
   the caller untouched.
@@ -51,7 +76,16 @@ export class RequestCycle {
     this.#config = config;
   }
 
-  async send(request: Request, transport: Transport, call: CallState = {}): Promise<Response> {
+  /**
+  Send `request` with `transport`. `body`: the body `request` was built from, when it is known and
+  resendable; the replay then re-sends it by reference instead of a copy of the request's stream.
+  */
+  async send(
+    request: Request,
+    transport: Transport,
+    call: CallState = {},
+    body?: BodyInit,
+  ): Promise<Response> {
     const core = this.#core;
     if (call.skip || core.disposed || !this.#config.isAuthorizedUrl(new URL(request.url))) {
       return transport(request);
@@ -62,25 +96,28 @@ export class RequestCycle {
     let copy: Request | undefined;
     let copyError: unknown;
     try {
-      // A request without a body can be sent again as it is; one with a body needs its own copy.
-      copy = request.body === null ? undefined : request.clone();
+      // Sent again as it is: a request without a body, or one whose resendable body is known. A stream
+      // (or a body of unknown origin) needs its own copy, taken before the first send consumes it.
+      copy = request.body === null || body !== undefined ? undefined : request.clone();
     } catch (error) {
       copyError = error;
     }
     const sent = this.#config.authorize(request, record.token) ?? request;
     const response = await transport(sent);
-    if (call.replayed || core.disposed || !(await this.#config.shouldRefresh(response, sent)))
-      return response;
+    if (call.replayed || core.disposed) return response;
+    // Awaited only when it is a promise: the happy path pays no extra turn for the default check.
+    const verdict = this.#config.shouldRefresh(response, sent);
+    if (verdict !== true && (verdict === false || !(await verdict))) return response;
 
     call.replayed = true;
     const fresh = await core.ensureFresh(record.generation, sent.signal, call.signal);
-    if (request.body !== null && !copy) {
+    if (request.body !== null && body === undefined && !copy) {
       throw new ReplayError({ method: sent.method, url: safeUrl(sent) }, { cause: copyError });
     }
     // The 401's body is not read: free its connection.
     response.body?.cancel().catch(() => undefined);
-    // The copy was taken from the request as it was finally sent, before the old token went on it.
-    const replay = copy ?? new Request(request);
+    // From the request as it was finally sent, before the old token went on it.
+    const replay = copy ?? (body === undefined ? new Request(request) : withBody(request, body));
     const authorized = this.#config.authorize(replay, fresh.token as string) ?? replay;
     core.replayed(fresh.generation, `${authorized.method} ${safeUrl(authorized)}`);
     return transport(authorized);
@@ -92,7 +129,7 @@ export class RequestCycle {
   */
   async #tokenFor(request: Request, call: CallState): Promise<TokenRecord> {
     const core = this.#core;
-    await core.ensureReady(request.signal, call.signal);
+    if (!core.isReady) await core.ensureReady(request.signal, call.signal);
     const record = core.current;
     const bootstrap = record.token === null && !record.reason;
     if (!bootstrap && !isDueForRefresh(record, this.#config.refreshBeforeExpiryMs, Date.now())) return record;
