@@ -18,6 +18,7 @@ export {
   type Feature,
   type Harness,
   invalidGrants,
+  lazyChunksLoaded,
   refreshFailures,
   type Stats,
   type Tabs,

@@ -2,8 +2,8 @@
 The harness page and its tabs, usable with and without the Playwright test runner (the race report imports
 this module directly with Node, hence the `.ts` specifiers).
 */
-import { copyFile, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from '@playwright/test';
 import { build } from 'esbuild';
@@ -13,10 +13,22 @@ import { openTabs, type TabSet } from 'mock-auth-server/playwright';
 const here = dirname(fileURLToPath(import.meta.url));
 export const harnessDir = resolve(here, '../results/harness');
 
-/** Bundle the harness page with the library from source (code splitting keeps the fallback channel lazy). */
+/**
+The library's lazy chunks, by what they hold: `fallbacks` (the adapters a current browser does not need:
+lease lock, memory store, fallback channel) and `broadcastChannel` (the broadcast-channel package, loaded by
+the fallback channel only). Output file names of the last harness build, from esbuild's metafile.
+*/
+export interface LazyChunks {
+  fallbacks: string[];
+  broadcastChannel: string[];
+}
+const lazyChunksFile = join(harnessDir, 'lazy-chunks.json');
+
+/** Bundle the harness page with the library from source (code splitting keeps the fallbacks lazy). */
 export const buildHarness = async (): Promise<void> => {
   await mkdir(harnessDir, { recursive: true });
-  await build({
+  const { metafile } = await build({
+    metafile: true,
     entryPoints: [resolve(here, '../harness/harness.ts')],
     bundle: true,
     format: 'esm',
@@ -28,7 +40,30 @@ export const buildHarness = async (): Promise<void> => {
     logLevel: 'warning',
     alias: { 'ky-token-refresh': resolve(here, '../../packages/ky-token-refresh/src/index.ts') },
   });
+  // Dynamic-import targets are the outputs with an entry point other than the harness itself.
+  const chunks: LazyChunks = { fallbacks: [], broadcastChannel: [] };
+  for (const [output, meta] of Object.entries(metafile.outputs)) {
+    if (!output.endsWith('.js') || meta.entryPoint === undefined) continue;
+    if (/adapters\/fallbacks\.ts$/.test(meta.entryPoint)) chunks.fallbacks.push(basename(output));
+    if (meta.entryPoint.includes('broadcast-channel')) chunks.broadcastChannel.push(basename(output));
+  }
+  await writeFile(lazyChunksFile, `${JSON.stringify(chunks, null, 2)}\n`);
   await copyFile(resolve(here, '../harness/index.html'), join(harnessDir, 'index.html'));
+};
+
+/** Which of the library's lazy chunks a tab has fetched (see {@link LazyChunks}). */
+export const lazyChunksLoaded = async (
+  tabs: Tabs,
+  page: Page,
+): Promise<{ fallbacks: boolean; broadcastChannel: boolean }> => {
+  const chunks = JSON.parse(await readFile(lazyChunksFile, 'utf8')) as LazyChunks;
+  const loaded = new Set(
+    (await tabs.call(page, 'loadedScripts')).map((url) => basename(new URL(url).pathname)),
+  );
+  return {
+    fallbacks: chunks.fallbacks.some((name) => loaded.has(name)),
+    broadcastChannel: chunks.broadcastChannel.some((name) => loaded.has(name)),
+  };
 };
 
 /** What a test can take away from a tab. */
