@@ -10,13 +10,15 @@ const server = useTestServer();
 let scope = 0;
 
 test("a store read that stalls under the lock never lets a second tab refresh while the first tab's refresh runs", async () => {
-  server.current.refreshLatencyMs = 250;
+  // Wide margins (a loaded CI machine): without per-phase bounds, the old 2 × refreshTimeoutMs guard freed
+  // the lock at 2 s while the first refresh ran from 1.5 s to 2.3 s, and the second tab refreshed over it.
+  server.current.refreshLatencyMs = 800;
   const name = `fencing-${++scope}`;
   const shared = createMemoryAdapters(name);
   let stall = false;
   const stallingReads: Store = {
     get: async () => {
-      if (stall) await sleep(450);
+      if (stall) await sleep(1_500);
       return shared.store.get();
     },
     update: (updater) => shared.store.update(updater),
@@ -36,16 +38,16 @@ test("a store read that stalls under the lock never lets a second tab refresh wh
   const a = createClient({
     name,
     refresh,
-    refreshTimeoutMs: 300,
+    refreshTimeoutMs: 1_000,
     crossTab: { ...shared, store: stallingReads },
   });
-  const b = createClient({ name, refresh, refreshTimeoutMs: 300, crossTab: true });
+  const b = createClient({ name, refresh, refreshTimeoutMs: 1_000, crossTab: true });
   await a.auth.setToken('stale-token');
   expect(await until(() => b.auth.getToken() === 'stale-token')).toBe(true);
   stall = true;
 
   const first = a.api.get('a').json();
-  await sleep(350);
+  await sleep(1_200);
   const second = b.api.get('b').json();
   const { fulfilled } = await settle([first, second]);
 
@@ -62,17 +64,17 @@ test('a refresh() that ignores its signal keeps the lock a while: its late token
     calls++;
     active++;
     overlap = Math.max(overlap, active);
-    await sleep(300);
+    await sleep(750);
     active--;
     return server.current.issue();
   };
-  const a = createClient({ name, refresh, refreshTimeoutMs: 200, crossTab: true });
-  const b = createClient({ name, refresh, refreshTimeoutMs: 200, crossTab: true });
+  const a = createClient({ name, refresh, refreshTimeoutMs: 500, crossTab: true });
+  const b = createClient({ name, refresh, refreshTimeoutMs: 500, crossTab: true });
   await a.auth.setToken('stale-token');
   expect(await until(() => b.auth.getToken() === 'stale-token')).toBe(true);
 
   const first = a.api.get('a').json();
-  await sleep(250);
+  await sleep(600);
   const second = b.api.get('b').json();
   const { fulfilled } = await settle([first, second]);
 
@@ -103,13 +105,13 @@ test('a late refresh result is dropped when a newer token exists by then', async
   const { auth } = createClient({
     refreshTimeoutMs: 100,
     refresh: async () => {
-      await sleep(300);
+      await sleep(600);
       return 'late-token';
     },
   });
   await auth.setToken('stale-token');
   await expect(auth.refresh()).rejects.toBeInstanceOf(RefreshTimeoutError);
   await auth.setToken('login-token');
-  await sleep(200);
+  await sleep(700);
   expect(auth.getToken()).toBe('login-token');
 });

@@ -54,7 +54,7 @@ test('a logout heard between the lock grant and the task is adopted once', async
   });
   const b = createClient({
     name,
-    crossTab: { lock: settleAfterGrant(new MemoryLock(), 100), channel: channelB, store: new MemoryStore() },
+    crossTab: { lock: settleAfterGrant(new MemoryLock(), 400), channel: channelB, store: new MemoryStore() },
   });
   const events: TokenRefreshEvent[] = [];
   b.auth.subscribe((event) => events.push(event));
@@ -66,7 +66,7 @@ test('a logout heard between the lock grant and the task is adopted once', async
   await a.auth.logout();
 
   expect(await refreshing).toBeInstanceOf(SessionExpiredError);
-  await sleep(120);
+  await sleep(450);
   expect(b.auth.stats().adopted).toBe(1);
   expect(events.filter((event) => event.type === 'refresh:adopted')).toHaveLength(1);
   expect(events.some((event) => event.type === 'refresh:start')).toBe(false);

@@ -54,6 +54,7 @@ type Listener = (message: ChannelMessage) => void;
 export class MemoryChannel implements Channel {
   readonly #hub: Set<MemoryChannel>;
   readonly #listeners = new Set<Listener>();
+  #closed = false;
 
   constructor(hub: Set<MemoryChannel> = new Set()) {
     this.#hub = hub;
@@ -61,6 +62,8 @@ export class MemoryChannel implements Channel {
   }
 
   post(message: ChannelMessage): void {
+    // Like a closed BroadcastChannel: nothing leaves it any more.
+    if (this.#closed) return;
     const copy = structuredClone(message);
     for (const peer of this.#hub) {
       if (peer === this) continue;
@@ -83,6 +86,7 @@ export class MemoryChannel implements Channel {
   }
 
   close(): void {
+    this.#closed = true;
     this.#listeners.clear();
     this.#hub.delete(this);
   }

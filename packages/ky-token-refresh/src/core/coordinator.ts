@@ -120,6 +120,8 @@ export class Coordinator {
   readonly #onNewer = new Set<(record: TokenRecord) => void>();
   readonly #listeners = new Set<(event: TokenRefreshEvent) => void>();
   readonly #refreshSignals = new WeakSet<AbortSignal>();
+  /** Logins, logouts and refreshes in flight (settled, never rejecting); `dispose()` lets them finish. */
+  readonly #pending = new Set<Promise<void>>();
   /** Lock waits in progress; `dispose()` ends them. */
   readonly #waits = new Set<AbortController>();
   readonly #stats: TokenRefreshStats = { refreshes: 0, adopted: 0, replays: 0, failures: 0 };
@@ -207,29 +209,52 @@ export class Coordinator {
     const from = current.generation;
     let pending = this.#inflight.get(from);
     if (!pending) {
-      pending = this.#run(from).finally(() => this.#inflight.delete(from));
+      pending = this.#track(() => this.#run(from)).finally(() => this.#inflight.delete(from));
       this.#inflight.set(from, pending);
     }
     return untilAborted(pending, signals);
   }
 
   /** Store a token obtained outside `refresh()` (after login) and share it with every tab. */
-  async setToken(value: RefreshResult): Promise<TokenRecord> {
+  setToken(value: RefreshResult): Promise<TokenRecord> {
     const normalized = normalizeToken(value, Date.now(), 'setToken(token)', false);
-    if (this.#disposed) throw new DisposedError();
-    const record = await this.#write((generation) => ({ generation, ...normalized }));
-    this.#accept(record, true);
-    this.#postToken(record);
-    return record;
+    if (this.#disposed) return Promise.reject(new DisposedError());
+    return this.#track(async () => {
+      const record = await this.#write((generation) => ({ generation, ...normalized }));
+      this.#accept(record, true);
+      this.#postToken(record);
+      return record;
+    });
   }
 
-  /** Forget the token in every tab. Waiting requests reject with `SessionExpiredError`. */
-  async logout(): Promise<void> {
-    if (this.#disposed) throw new DisposedError();
-    const record = await this.#write((generation) => ({ generation, token: null, reason: 'logout' }));
-    this.#accept(record, false);
-    this.#io.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'logout' });
-    this.#emit('logout', record.generation);
+  /**
+  Forget the token in every tab. Waiting requests reject with `SessionExpiredError`. From the call on, this
+  tab's session is over: a refusal heard while the logout is being written does not call `onSessionExpired`.
+  */
+  logout(): Promise<void> {
+    if (this.#disposed) return Promise.reject(new DisposedError());
+    this.#session = false;
+    return this.#track(async () => {
+      const record = await this.#write((generation) => ({ generation, token: null, reason: 'logout' }));
+      this.#accept(record, false);
+      this.#io.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'logout' });
+      this.#emit('logout', record.generation);
+    });
+  }
+
+  /**
+  Run `work` (a login, a logout, a refresh) as one that `dispose()` lets finish: the channel stays open
+  until it settles, so what it stored is also broadcast. Every such work is bounded.
+  */
+  #track<T>(work: () => Promise<T>): Promise<T> {
+    const promise = work();
+    const settled = promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending.add(settled);
+    void settled.then(() => this.#pending.delete(settled));
+    return promise;
   }
 
   /**
@@ -281,7 +306,8 @@ export class Coordinator {
     this.#disposed = true;
     for (const wait of this.#waits) wait.abort(new DisposedError());
     this.#unsubscribe();
-    this.#io.close();
+    // Work in flight (bounded) may still have to broadcast what it stores: close the channel after it.
+    void Promise.all(this.#pending).then(() => this.#io.close());
     this.#listeners.clear();
     this.#onNewer.clear();
   }
@@ -322,12 +348,7 @@ export class Coordinator {
       // Another tab (or setToken) produced a newer token while this one waited: adopt it (once).
       if (heard) return this.#adopt(heard);
       if (error instanceof DisposedError) throw error;
-      const failed =
-        error instanceof RefreshTimeoutError
-          ? error
-          : new RefreshFailedError(`The refresh lock failed: ${describe(error)}`, { cause: error });
-      this.#failed(from, failed);
-      throw failed;
+      throw this.#transient(from, error, 'The refresh lock failed');
     } finally {
       stopWaiting();
     }
@@ -462,14 +483,7 @@ export class Coordinator {
     const newest = await this.#newest(from);
     if (newest.generation > from) return this.#adopt(newest);
 
-    if (!isDefinitiveFailure(error)) {
-      const failed =
-        error instanceof RefreshFailedError
-          ? error
-          : new RefreshFailedError(`The token refresh failed: ${describe(error)}`, { cause: error });
-      this.#failed(from, failed);
-      throw failed;
-    }
+    if (!isDefinitiveFailure(error)) throw this.#transient(from, error, 'The token refresh failed');
 
     let mine = false;
     const written = await this.#io.write((current) => {
@@ -491,6 +505,16 @@ export class Coordinator {
     this.#io.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'expired' });
     this.#expire(record.generation, expired);
     throw expired;
+  }
+
+  /** A failure that keeps the session: counted, reported, and returned as a `RefreshFailedError` to throw. */
+  #transient(from: number, error: unknown, what: string): RefreshFailedError {
+    const failed =
+      error instanceof RefreshFailedError
+        ? error
+        : new RefreshFailedError(`${what}: ${describe(error)}`, { cause: error });
+    this.#failed(from, failed);
+    return failed;
   }
 
   #failed(from: number, error: { code: string }): void {

@@ -11,14 +11,20 @@ const report = (error: unknown): void => {
 
 /**
 Settle with the outcome of `call` (a synchronous throw included) within `ms`. A call that has not settled by
-then is given up: its outcome is `ok: false`, and whatever it does later is ignored here.
+then is given up: `onGiveUp` runs at that instant, the outcome is `ok: false`, and whatever the call does
+later is ignored here.
 */
-export const bounded = <T>(call: () => Promise<T> | T, ms: number, what: string): Promise<Outcome<T>> =>
+export const bounded = <T>(
+  call: () => Promise<T> | T,
+  ms: number,
+  what: string,
+  onGiveUp?: () => void,
+): Promise<Outcome<T>> =>
   new Promise((resolve) => {
-    const timer = setTimeout(
-      () => resolve({ ok: false, error: new Error(`${what} did not answer within ${ms} ms.`) }),
-      ms,
-    );
+    const timer = setTimeout(() => {
+      onGiveUp?.();
+      resolve({ ok: false, error: new Error(`${what} did not answer within ${ms} ms.`) });
+    }, ms);
     const settle = (outcome: Outcome<T>) => {
       clearTimeout(timer);
       resolve(outcome);
@@ -59,9 +65,21 @@ export class GuardedAdapters {
     return bounded(() => this.#adapters.store.get(), this.#storeTimeoutMs, 'store.get()');
   }
 
-  /** Atomic read-modify-write of the shared record. */
+  /**
+  Atomic read-modify-write of the shared record. A write given up (past its bound) is fenced: if the store
+  runs the updater after that, it leaves the record as it finds it, so a late write never lands over what
+  others stored meanwhile (the caller has already gone on without it).
+  */
   write(updater: (current: TokenRecord | undefined) => TokenRecord): Promise<Outcome<TokenRecord>> {
-    return bounded(() => this.#adapters.store.update(updater), this.#storeTimeoutMs, 'store.update()');
+    let givenUp = false;
+    return bounded(
+      () => this.#adapters.store.update((current) => (givenUp ? (current as TokenRecord) : updater(current))),
+      this.#storeTimeoutMs,
+      'store.update()',
+      () => {
+        givenUp = true;
+      },
+    );
   }
 
   post(message: ChannelMessage): void {

@@ -1,0 +1,83 @@
+import { expect, test, vi } from 'vitest';
+import { createMemoryAdapters, SessionExpiredError, type Store } from '../src/index.js';
+import { createClient } from './support/client.js';
+import { useTestServer } from './support/server.js';
+import { sleep, until } from './support/wait.js';
+
+const server = useTestServer();
+
+let scope = 0;
+/** The shared store of `name`, seen through a delay before each update while `slow.ms` is set. */
+const slowWrites = (name: string) => {
+  const { store } = createMemoryAdapters(name);
+  const slow = { ms: 0 };
+  const wrapped: Store = {
+    get: () => store.get(),
+    update: async (updater) => {
+      if (slow.ms > 0) await sleep(slow.ms);
+      return store.update(updater);
+    },
+  };
+  return { store, wrapped, slow };
+};
+
+test('a setToken() write that outlives its bound never lands over a newer record stored meanwhile', async () => {
+  const name = `late-writes-${++scope}`;
+  const { store, wrapped, slow } = slowWrites(name);
+  // refreshTimeoutMs 400: store calls are bounded at 100 ms.
+  const a = createClient({
+    name,
+    refreshTimeoutMs: 400,
+    crossTab: { ...createMemoryAdapters(name), store: wrapped },
+  });
+  const b = createClient({ name, refreshTimeoutMs: 400, crossTab: true });
+  await a.auth.setToken('token-1');
+  slow.ms = 300;
+  const login = a.auth.setToken('login-token');
+  await sleep(150);
+  await b.auth.setToken('newer-token');
+  await login;
+  await sleep(250);
+  expect(await store.get()).toMatchObject({ token: 'newer-token' });
+  expect(b.auth.getToken()).toBe('newer-token');
+  expect(a.auth.getToken()).toBe('newer-token');
+});
+
+test('dispose() while setToken() is in flight: what it stored is still broadcast', async () => {
+  const name = `late-writes-${++scope}`;
+  const { wrapped, slow } = slowWrites(name);
+  const a = createClient({
+    name,
+    refreshTimeoutMs: 400,
+    crossTab: { ...createMemoryAdapters(name), store: wrapped },
+  });
+  const b = createClient({ name, refreshTimeoutMs: 400, crossTab: true });
+  await a.auth.setToken('token-1');
+  expect(await until(() => b.auth.getToken() === 'token-1')).toBe(true);
+  slow.ms = 50;
+  const login = a.auth.setToken('token-2');
+  a.auth.dispose();
+  await login;
+  expect(await until(() => b.auth.getToken() === 'token-2')).toBe(true);
+});
+
+test('a refusal heard while this tab is logging out does not call its onSessionExpired', async () => {
+  const name = `late-writes-${++scope}`;
+  const { wrapped, slow } = slowWrites(name);
+  const onSessionExpired = vi.fn();
+  const a = createClient({
+    name,
+    onSessionExpired,
+    crossTab: { ...createMemoryAdapters(name), store: wrapped },
+  });
+  const b = createClient({ name, crossTab: true });
+  await a.auth.setToken('stale-token');
+  expect(await until(() => b.auth.getToken() === 'stale-token')).toBe(true);
+  server.current.mode = 'invalid_grant';
+  slow.ms = 200;
+  const loggingOut = a.auth.logout();
+  await expect(b.api.get('b').json()).rejects.toBeInstanceOf(SessionExpiredError);
+  await loggingOut;
+  await sleep(20);
+  expect(onSessionExpired).not.toHaveBeenCalled();
+});
