@@ -12,13 +12,18 @@ reports=(
   packages/refresh-proxy/test-results/unit.json
   packages/ky-token-refresh/test-results/browser.json
   e2e/results/report.json
+  e2e/results/kit-report.json
 )
 rm -f "${reports[@]}"
 
 step() { printf '\n==> %s\n' "$*"; }
+# mock-auth-server is built before use: e2e, the demo and the bench import its dist/, as a user would.
+step "build (mock-auth-server)"; pnpm --filter mock-auth-server run build
 step "typecheck";       pnpm -r --workspace-concurrency=1 run typecheck
 step "lint (biome)";    pnpm exec biome ci .
 step "unit tests (Node) and e2e (Playwright, chromium)"; pnpm -r --workspace-concurrency=1 run test
 step "browser tests (vitest browser mode, chromium)"; pnpm --filter ky-token-refresh run test:browser
 step "package checks (build, publint, size-limit)"; pnpm --filter ky-token-refresh run check:package
+pnpm --filter mock-auth-server exec publint --strict
+step "mock-auth-server from its tarball (the README's race test, installed outside the repo)"; node e2e/kit/pack-test.ts
 step "summary";         node scripts/summarize-tests.mjs "${reports[@]}"

@@ -1,5 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { ensureBuilt } from '../../packages/mock-auth-server/scripts/ensure-built.mjs';
+
+// mock-auth-server is imported from its dist/ (as a user would): (re)build it when a source is newer.
+ensureBuilt();
 
 // The library is resolved from its TypeScript source, so `pnpm --filter demo dev` needs no build first.
 const librarySource = fileURLToPath(new URL('../../packages/ky-token-refresh/src/index.ts', import.meta.url));

@@ -4,6 +4,7 @@ The demo SPA (apps/demo, served by the Playwright `webServer` from a Vite build)
 */
 import { type BrowserContext, test as base, expect, type Page } from '@playwright/test';
 import type { AuthServerStats, ConfigPatch } from 'mock-auth-server';
+import { openTabs } from 'mock-auth-server/playwright';
 import { type Feature, without } from './tabs.ts';
 
 type ClientKind = 'naive' | 'protected';
@@ -66,17 +67,15 @@ export const test = base.extend<Fixtures>({
   openDemo: async ({ browser, baseURL }, use) => {
     const contexts: BrowserContext[] = [];
     await use(async (count, options = {}) => {
-      const context = await browser.newContext({ baseURL: baseURL as string });
+      const { context, pages } = await openTabs(browser, count, {
+        url: new URL('/', baseURL).href,
+        contextOptions: { baseURL: baseURL as string },
+        initScripts: (options.without ?? []).map((feature) => without[feature]),
+        ready: async (page) => {
+          await page.waitForFunction(() => window.__demo?.ready === true, undefined, { timeout: 30_000 });
+        },
+      });
       contexts.push(context);
-      for (const feature of options.without ?? []) await context.addInitScript(without[feature]);
-      const pages: Page[] = [];
-      for (let index = 0; index < count; index++) {
-        const page = await context.newPage();
-        page.on('pageerror', (error) => console.error(`[demo tab ${index}] pageerror`, error));
-        await page.goto('/');
-        await page.waitForFunction(() => window.__demo?.ready === true, undefined, { timeout: 30_000 });
-        pages.push(page);
-      }
       const lead = pages[0] as Page;
       await expect.poll(() => lead.evaluate(() => window.__demo!.tabs().length)).toBe(count);
       return { context, pages, lead };

@@ -1,13 +1,24 @@
-import { type BrowserContext, test as base, expect } from '@playwright/test';
-import type { AuthServerStats, ConfigPatch } from 'mock-auth-server';
-import { type RunningMockAuthServer, startMockAuthServer } from 'mock-auth-server/node';
-import { buildHarness, harnessDir, type OpenTabsOptions, openHarnessTabs, type Tabs } from './tabs.ts';
+/**
+The suite's fixtures: those of `mock-auth-server/playwright` (a mock server per test, tabs, mock control),
+with the harness page served on the server's origin and tabs that can call into `window.harness`.
+*/
+import { test as base, expect } from 'mock-auth-server/playwright';
+import {
+  asHarnessTabs,
+  buildHarness,
+  harnessDir,
+  harnessTabOptions,
+  type OpenTabsOptions,
+  type Tabs,
+} from './tabs.ts';
 
+export type { MockControl } from 'mock-auth-server/playwright';
 export {
   api401s,
   type Feature,
   type Harness,
   invalidGrants,
+  lazyChunksLoaded,
   refreshFailures,
   type Stats,
   type Tabs,
@@ -17,59 +28,32 @@ export {
 interface Fixtures {
   /** Open `count` tabs of the harness in a fresh context (shared cookies, locks, channels, IndexedDB). */
   openTabs(count: number, options?: OpenTabsOptions): Promise<Tabs>;
-  mock: MockControl;
 }
 
 interface WorkerFixtures {
-  server: RunningMockAuthServer;
-}
-
-export interface MockControl {
-  url: string;
-  /** Forget every session and counter; start from the strict preset plus `patch`. */
-  reset(patch?: ConfigPatch): Promise<void>;
-  /** Change knobs without forgetting sessions. */
-  configure(patch: ConfigPatch): Promise<void>;
-  /** Make every access token issued so far answer 401 (expired). */
-  expire(): Promise<void>;
-  stats(): Promise<AuthServerStats>;
+  /** The harness page, bundled once per worker; every test's server serves it. */
+  harness: string;
 }
 
 export const test = base.extend<Fixtures, WorkerFixtures>({
-  server: [
+  harness: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies destructured.
     async ({}, use) => {
       await buildHarness();
-      const server = await startMockAuthServer({ staticDir: harnessDir, config: { preset: 'strict' } });
-      await use(server);
-      await server.close();
+      await use(harnessDir);
     },
     { scope: 'worker' },
   ],
-  mock: async ({ server }, use) => {
-    const { authServer } = server;
-    await use({
-      url: server.url,
-      reset: async (patch = {}) => {
-        const result = await authServer.reset({ preset: 'strict', accessTtlMs: 120_000, ...patch });
-        if (!result.ok) throw new Error(`reset failed: ${JSON.stringify(result.error)}`);
-      },
-      configure: async (patch) => {
-        const result = await authServer.configure(patch);
-        if (!result.ok) throw new Error(`configure failed: ${JSON.stringify(result.error)}`);
-      },
-      expire: () => authServer.expireAccessTokens(),
-      stats: () => authServer.stats(),
-    });
+  // `mock.reset(patch)` starts from here: strict rotation, tokens that do not expire on their own mid-test.
+  mockConfig: { preset: 'strict', accessTtlMs: 120_000 },
+  mockStaticDir: async ({ harness }, use) => {
+    await use(harness);
   },
-  openTabs: async ({ browser, server }, use) => {
-    const contexts: BrowserContext[] = [];
+  openTabs: async ({ newTabs, mockServer }, use) => {
     await use(async (count, options = {}) => {
-      const tabs = await openHarnessTabs(browser, server.url, count, options);
-      contexts.push(tabs.context);
-      return tabs;
+      const { url, ...rest } = harnessTabOptions(mockServer.url, options);
+      return asHarnessTabs(await newTabs(count, { ...rest, path: url }));
     });
-    for (const context of contexts) await context.close();
   },
 });
 

@@ -2,20 +2,33 @@
 The harness page and its tabs, usable with and without the Playwright test runner (the race report imports
 this module directly with Node, hence the `.ts` specifiers).
 */
-import { copyFile, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { build } from 'esbuild';
 import type { AuthServerStats } from 'mock-auth-server';
+import { openTabs, type TabSet } from 'mock-auth-server/playwright';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const harnessDir = resolve(here, '../results/harness');
 
-/** Bundle the harness page with the library from source (code splitting keeps the fallback channel lazy). */
+/**
+The library's lazy chunks, by what they hold: `fallbacks` (the adapters a current browser does not need:
+lease lock, memory store, fallback channel) and `broadcastChannel` (the broadcast-channel package, loaded by
+the fallback channel only). Output file names of the last harness build, from esbuild's metafile.
+*/
+export interface LazyChunks {
+  fallbacks: string[];
+  broadcastChannel: string[];
+}
+const lazyChunksFile = join(harnessDir, 'lazy-chunks.json');
+
+/** Bundle the harness page with the library from source (code splitting keeps the fallbacks lazy). */
 export const buildHarness = async (): Promise<void> => {
   await mkdir(harnessDir, { recursive: true });
-  await build({
+  const { metafile } = await build({
+    metafile: true,
     entryPoints: [resolve(here, '../harness/harness.ts')],
     bundle: true,
     format: 'esm',
@@ -27,7 +40,30 @@ export const buildHarness = async (): Promise<void> => {
     logLevel: 'warning',
     alias: { 'ky-token-refresh': resolve(here, '../../packages/ky-token-refresh/src/index.ts') },
   });
+  // Dynamic-import targets are the outputs with an entry point other than the harness itself.
+  const chunks: LazyChunks = { fallbacks: [], broadcastChannel: [] };
+  for (const [output, meta] of Object.entries(metafile.outputs)) {
+    if (!output.endsWith('.js') || meta.entryPoint === undefined) continue;
+    if (/adapters\/fallbacks\.ts$/.test(meta.entryPoint)) chunks.fallbacks.push(basename(output));
+    if (meta.entryPoint.includes('broadcast-channel')) chunks.broadcastChannel.push(basename(output));
+  }
+  await writeFile(lazyChunksFile, `${JSON.stringify(chunks, null, 2)}\n`);
   await copyFile(resolve(here, '../harness/index.html'), join(harnessDir, 'index.html'));
+};
+
+/** Which of the library's lazy chunks a tab has fetched (see {@link LazyChunks}). */
+export const lazyChunksLoaded = async (
+  tabs: Tabs,
+  page: Page,
+): Promise<{ fallbacks: boolean; broadcastChannel: boolean }> => {
+  const chunks = JSON.parse(await readFile(lazyChunksFile, 'utf8')) as LazyChunks;
+  const loaded = new Set(
+    (await tabs.call(page, 'loadedScripts')).map((url) => basename(new URL(url).pathname)),
+  );
+  return {
+    fallbacks: chunks.fallbacks.some((name) => loaded.has(name)),
+    broadcastChannel: chunks.broadcastChannel.some((name) => loaded.has(name)),
+  };
 };
 
 /** What a test can take away from a tab. */
@@ -58,11 +94,8 @@ export interface OpenTabsOptions {
   query?: string;
 }
 
-export interface Tabs {
-  context: BrowserContext;
-  pages: Page[];
-  /** Open one more tab in the same context (same query and removed features); it joins `pages`. */
-  open(): Promise<Page>;
+/** Harness tabs: the package's tab set, plus a typed call into `window.harness`. */
+export interface Tabs extends TabSet {
   /** `window.harness.<method>(...args)` in one tab. */
   call<K extends keyof Harness>(
     page: Page,
@@ -71,9 +104,24 @@ export interface Tabs {
   ): Promise<Awaited<ReturnType<Harness[K]>>>;
 }
 
-const waitReady = async (page: Page): Promise<void> => {
-  await page.waitForFunction(() => document.title === 'ready', undefined, { timeout: 30_000 });
-};
+/** What the package's `openTabs` needs to open harness tabs (served at `url`, the mock server's origin). */
+export const harnessTabOptions = (url: string, options: OpenTabsOptions = {}) => ({
+  url: `${url}/index.html${options.query ? `?${options.query}` : ''}`,
+  initScripts: (options.without ?? []).map((feature) => without[feature]),
+  ready: async (page: Page): Promise<void> => {
+    await page.waitForFunction(() => document.title === 'ready', undefined, { timeout: 30_000 });
+  },
+});
+
+const call: Tabs['call'] = (page, method, ...args) =>
+  page.evaluate(
+    ([name, params]) =>
+      (window.harness[name] as (...values: unknown[]) => unknown)(...(params as unknown[])) as never,
+    [method, args] as const,
+  );
+
+/** A tab set of the harness becomes `Tabs`. */
+export const asHarnessTabs = (tabs: TabSet): Tabs => Object.assign(tabs, { call });
 
 /** `count` tabs of the harness (served at `url`) in a new context of `browser`. */
 export const openHarnessTabs = async (
@@ -81,39 +129,8 @@ export const openHarnessTabs = async (
   url: string,
   count: number,
   options: OpenTabsOptions = {},
-): Promise<Tabs> => {
-  const context = await browser.newContext();
-  for (const feature of options.without ?? []) await context.addInitScript(without[feature]);
-  const pages: Page[] = [];
-  const open = async (): Promise<Page> => {
-    const page = await context.newPage();
-    const index = pages.length;
-    page.on('pageerror', (error) => console.error(`[tab ${index}] pageerror`, error));
-    await page.goto(`${url}/index.html${options.query ? `?${options.query}` : ''}`);
-    await waitReady(page);
-    pages.push(page);
-    return page;
-  };
-  for (let index = 0; index < count; index++) await open();
-  const call: Tabs['call'] = (page, method, ...args) =>
-    page.evaluate(
-      ([name, params]) =>
-        (window.harness[name] as (...values: unknown[]) => unknown)(...(params as unknown[])) as never,
-      [method, args] as const,
-    );
-  return { context, pages, open, call };
-};
+): Promise<Tabs> => asHarnessTabs(await openTabs(browser, count, harnessTabOptions(url, options)));
 
 export type Stats = AuthServerStats;
 
-/** Refresh calls that did not succeed, any reason. */
-export const refreshFailures = (stats: Stats): number =>
-  Object.values(stats.refreshFailures).reduce((sum, count) => sum + (count ?? 0), 0);
-
-/** Refresh calls answered `400 invalid_grant` (every failure reason but the CSRF 403). */
-export const invalidGrants = (stats: Stats): number =>
-  refreshFailures(stats) - (stats.refreshFailures.csrf ?? 0);
-
-/** API answers 401, any reason. */
-export const api401s = (stats: Stats): number =>
-  Object.values(stats.api401s).reduce((sum, count) => sum + (count ?? 0), 0);
+export { api401s, invalidGrants, refreshFailures } from 'mock-auth-server/playwright';

@@ -1,5 +1,6 @@
 /** Helpers shared by the specs that drive harness tabs: log every tab in, fire a wave, read the deltas. */
 import type { Page } from '@playwright/test';
+import { atOneInstant } from 'mock-auth-server/playwright';
 import type { BurstOptions, Settled } from '../harness/harness.ts';
 import { expect, type MockControl, type Stats, type Tabs } from './fixtures.ts';
 import { api401s, invalidGrants } from './tabs.ts';
@@ -26,10 +27,8 @@ export const burstEverywhere = (
   perTab: number,
   pages: Page[] = tabs.pages,
   options?: BurstOptions,
-): Promise<Settled[]> => {
-  const startAt = Date.now() + 150;
-  return Promise.all(pages.map((page) => tabs.call(page, 'burst', perTab, startAt, options)));
-};
+): Promise<Settled[]> =>
+  atOneInstant(pages, (page, startAt) => tabs.call(page, 'burst', perTab, startAt, options));
 
 export const okCount = (results: Settled[]): number => results.reduce((sum, result) => sum + result.ok, 0);
 export const failuresOf = (results: Settled[]) => results.flatMap((result) => result.failures);

@@ -181,7 +181,7 @@ const runRound = async (
 test(`chaos: ${rounds.length === 1 ? `round ${only}` : `${count} seeded rounds`} (seed printed; CHAOS_SEED, CHAOS_ROUND)`, async ({
   openTabs,
   mock,
-  server,
+  mockServer: server,
 }) => {
   test.setTimeout(15 * 60_000);
   console.log(`chaos seed: ${seed} (CHAOS_SEED=${seed}), rounds: ${rounds.join(',').slice(0, 40)}…`);
@@ -227,7 +227,7 @@ test(`chaos: ${rounds.length === 1 ? `round ${only}` : `${count} seeded rounds`}
 test('control: with isAuthorizedUrl accepting every URL, the foreign-origin recorder does see the token', async ({
   openTabs,
   mock,
-  server,
+  mockServer: server,
 }) => {
   await mock.reset();
   const tabs = await openTabs(1, { query: 'authorizeAll=1' });

@@ -166,6 +166,7 @@ export async function mount(mockWorker: MockAuthWorker): Promise<void> {
       originLabel: bus.self.label,
       server: describeConfig(config),
       grace: config.graceMs > 0 || !config.rotation,
+      latencyMs: config.latencyMs,
     };
     timeline.startRun(run);
     return { run, before };

@@ -89,25 +89,35 @@ export function presetOf(config: ServerConfig): Preset | undefined {
  * timeline shares them with the other tabs.
  */
 export function recordServerLane(worker: MockAuthWorker, timeline: Timeline, client: () => ClientKind): void {
-  worker.worker.events.on('response:mocked', ({ request, response }) => {
+  /** When the mock's handler got each POST /auth/refresh (by MSW request id): the start of server time. */
+  const received = new Map<string, number>();
+  worker.worker.events.on('request:start', ({ request, requestId }) => {
+    if (new URL(request.url).pathname === '/auth/refresh') received.set(requestId, Date.now());
+  });
+  worker.worker.events.on('response:mocked', ({ request, requestId, response }) => {
     const at = Date.now();
     const path = new URL(request.url).pathname;
-    const put = (kind: EntryKind, text?: string) => timeline.recordServer(kind, client(), text, at);
+    const put = (kind: EntryKind, text?: string, since?: number) =>
+      timeline.recordServer(kind, client(), text, at, since);
     if (path === '/auth/refresh') {
+      const since = received.get(requestId);
+      received.delete(requestId);
+      const took = since === undefined ? '' : ` (${at - since} ms in the server)`;
       if (response.ok) {
-        put('server:issued');
+        put('server:issued', `refresh answered 200${took}`, since);
         return;
       }
       void response
         .clone()
         .json()
         .then((body: { error?: string; reason?: string }) => {
-          if (response.status === 403) put('server:csrf', 'refresh refused: no X-Requested-With');
+          if (response.status === 403)
+            put('server:csrf', `refresh refused: no X-Requested-With${took}`, since);
           else if (body.reason === 'reuse_detected')
-            put('server:reuse_detected', 'invalid_grant reuse_detected: the family is revoked');
-          else put('server:invalid_grant', `invalid_grant ${body.reason ?? ''}`.trim());
+            put('server:reuse_detected', `invalid_grant reuse_detected: the family is revoked${took}`, since);
+          else put('server:invalid_grant', `invalid_grant ${body.reason ?? ''}`.trim() + took, since);
         })
-        .catch(() => put('server:invalid_grant', `refresh answered ${response.status}`));
+        .catch(() => put('server:invalid_grant', `refresh answered ${response.status}${took}`, since));
     } else if (path === '/auth/login' && response.ok) put('server:login', 'login: new family');
     else if (path === '/auth/logout') put('server:logout', 'logout: family revoked');
     else if (path === '/__mock/expire') put('server:expire', 'expire now: every access token answers 401');

@@ -7,7 +7,7 @@ import type { ClientKind, Entry, EntryKind, Run, RunCounters } from './types.ts'
  */
 export interface Timeline {
   record(kind: EntryKind, client: ClientKind, fields?: Partial<Pick<Entry, 'text' | 'ok' | 'failed'>>): Entry;
-  recordServer(kind: EntryKind, client: ClientKind, text?: string, at?: number): Entry;
+  recordServer(kind: EntryKind, client: ClientKind, text?: string, at?: number, since?: number): Entry;
   startRun(run: Run): void;
   updateRun(run: Run): void;
   entries(): Entry[];
@@ -89,9 +89,13 @@ export function createTimeline(bus: Bus): Timeline {
     record(kind, client, fields = {}) {
       return publish({ ...make('tab', kind, client, Date.now()), ...fields });
     },
-    recordServer(kind, client, text, at = Date.now()) {
+    recordServer(kind, client, text, at = Date.now(), since) {
       const entry = make('server', kind, client, at);
-      return publish(text === undefined ? entry : { ...entry, text });
+      return publish({
+        ...entry,
+        ...(text !== undefined && { text }),
+        ...(since !== undefined && { since }),
+      });
     },
     startRun(run) {
       addRuns([run]);

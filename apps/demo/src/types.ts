@@ -43,6 +43,11 @@ export interface Entry {
   client: ClientKind;
   /** Extra words shown in the event list (a reason, a generation, an error). Never a token. */
   text?: string;
+  /**
+  For the mock's answers to POST /auth/refresh: when its handler got the request (`Date.now()`). From there
+  to `at` is server time (the configured latency plus the mock's own work); drawn as a bar on the server lane.
+  */
+  since?: number;
   /** For `burst:done`. */
   ok?: number;
   failed?: number;
@@ -75,6 +80,8 @@ export interface Run {
   server: string;
   /** The server honours a used refresh token for a while (a 200 may be a grace hit, not a rotation). */
   grace: boolean;
+  /** The refresh latency configured at the start (the part of the server time the mock waits on purpose). */
+  latencyMs?: number;
   /** Set by the originating tab once every tab answered. */
   serverDelta?: ServerDelta;
   endedAt?: number;

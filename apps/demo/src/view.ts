@@ -23,6 +23,9 @@ interface MarkStyle {
 }
 
 const times = (n: number) => (n > 1 ? ` ×${n}` : '');
+/** ` · 231 ms in server` for one answer whose handling was timed. */
+const serverTime = (n: number, e: Entry) =>
+  n === 1 && e.since !== undefined ? ` · ${e.at - e.since} ms in server` : '';
 
 /** How each kind of entry is drawn. Ticks (small strokes under a lane) are the requests. */
 const TICKS: Partial<Record<EntryKind, string>> = {
@@ -44,11 +47,12 @@ const MARKS: Partial<Record<EntryKind, MarkStyle>> = {
   'lock:acquired': { tone: 'lock' },
   'token:received': { tone: 'adopt', label: () => 'token from other tab' },
   'session:expired': { tone: 'fatal', label: () => 'SESSION EXPIRED' },
-  'server:issued': { tone: 'good', label: (n) => `200 rotated${times(n)}` },
-  'server:issued-grace': { tone: 'good', label: (n) => `200 new token${times(n)}` },
+  'server:issued': { tone: 'good', label: (n, e) => `200 rotated${times(n)}${serverTime(n, e)}` },
+  'server:issued-grace': { tone: 'good', label: (n, e) => `200 new token${times(n)}${serverTime(n, e)}` },
   'server:invalid_grant': {
     tone: 'bad',
-    label: (n, e) => `400 ${e.text?.replace('invalid_grant ', '') ?? 'invalid_grant'}${times(n)}`,
+    label: (n, e) =>
+      `400 ${e.text?.replace('invalid_grant ', '').replace(/ \(.*\)$/, '') ?? 'invalid_grant'}${times(n)}`,
   },
   'server:reuse_detected': { tone: 'fatal', label: (n) => `REUSE DETECTED: family revoked${times(n)}` },
   'server:csrf': { tone: 'bad', label: () => '403 csrf' },
@@ -180,7 +184,38 @@ function pack(rows: number[], from: number, to: number, gap = 2): number {
   return rows.length - 1;
 }
 
-function renderLane(lane: Lane, t0: number, span: number, width: number, step: number): HTMLElement {
+/**
+Server time of one refresh, split: the configured latency (the mock waits on purpose), then the rest (the
+mock's own work: its state in IndexedDB, shared with every request of every tab, and the page's main thread).
+*/
+function serverBars(lane: Lane, latencyMs: number | undefined) {
+  return lane.entries.flatMap((entry) => {
+    if (entry.since === undefined) return [];
+    const total = entry.at - entry.since;
+    const latency = Math.min(total, latencyMs ?? 0);
+    const title = `server time ${total} ms: ${latency} ms configured latency + ${total - latency} ms the mock's own work (IndexedDB state, page main thread); drawn as a split, not in the handler's order`;
+    return [
+      {
+        from: entry.since,
+        to: entry.since + latency,
+        open: false,
+        failed: false,
+        cls: 'server latency',
+        title,
+      },
+      { from: entry.since + latency, to: entry.at, open: false, failed: false, cls: 'server work', title },
+    ].filter((bar) => bar.to > bar.from);
+  });
+}
+
+function renderLane(
+  lane: Lane,
+  t0: number,
+  span: number,
+  width: number,
+  step: number,
+  latencyMs?: number,
+): HTMLElement {
   const x = (at: number) => Math.max(0, Math.min(width, ((at - t0) / span) * width));
   const row = el('div', `lane${lane.server ? ' server' : ''}`);
   const head = el('div', 'lane-head');
@@ -197,29 +232,37 @@ function renderLane(lane: Lane, t0: number, span: number, width: number, step: n
   const track = el('div', 'track');
   track.style.width = `${width}px`;
 
-  // Spans: refresh calls in flight, lock waits.
+  // Spans: refresh calls in flight, lock waits; on the server lane, the server time of each refresh.
   const endOfRun = t0 + span;
   const barRows: number[] = [];
-  const bars = lane.server
-    ? []
-    : [
-        ...spans(lane.entries, ['refresh:start'], ['refresh:success', 'refresh:failure'], endOfRun).map(
-          (s) => ({
-            ...s,
-            cls: s.failed ? 'refresh failed' : 'refresh',
-          }),
-        ),
-        ...spans(
-          lane.entries,
-          ['lock:wait'],
-          ['lock:acquired', 'refresh:adopted', 'token:received'],
-          endOfRun,
-        ).map((s) => ({ ...s, cls: 'lock' })),
-      ].sort((a, b) => a.from - b.from);
+  const bars: { from: number; to: number; open: boolean; failed: boolean; cls: string; title?: string }[] =
+    lane.server
+      ? serverBars(lane, latencyMs)
+      : [
+          ...spans(lane.entries, ['refresh:start'], ['refresh:success', 'refresh:failure'], endOfRun).map(
+            (s) => ({
+              ...s,
+              cls: s.failed ? 'refresh failed' : 'refresh',
+            }),
+          ),
+          ...spans(
+            lane.entries,
+            ['lock:wait'],
+            ['lock:acquired', 'refresh:adopted', 'token:received'],
+            endOfRun,
+          ).map((s) => ({ ...s, cls: 'lock' })),
+        ].sort((a, b) => a.from - b.from);
+  // A refresh's two server parts (latency, then the mock's work) share a row: pack them as one interval.
+  let previous: { bar: (typeof bars)[number]; row: number } | undefined;
   const placedBars = bars.map((bar) => {
     const left = x(bar.from);
     const right = Math.max(left + 3, x(bar.to));
-    return { bar, left, right, row: pack(barRows, left, right) };
+    const joined =
+      previous?.bar.cls === 'server latency' && bar.cls === 'server work' && previous.bar.to === bar.from;
+    const row = joined && previous ? previous.row : pack(barRows, left, right);
+    if (joined) barRows[row] = right;
+    previous = { bar, row };
+    return { bar, left, right, row };
   });
   const barRowCount = Math.min(barRows.length, 12);
   const lineY = LABEL_ROWS * ROW_PX + 8;
@@ -243,9 +286,11 @@ function renderLane(lane: Lane, t0: number, span: number, width: number, step: n
     node.style.left = `${left}px`;
     node.style.width = `${right - left}px`;
     node.style.top = `${barsY + r * (BAR_PX + 2)}px`;
-    node.title = `${bar.cls.startsWith('refresh') ? 'refresh' : 'lock wait'}: T+${formatT(bar.from - t0)} → ${
-      bar.open ? 'still open' : `T+${formatT(bar.to - t0)}`
-    }`;
+    node.title =
+      bar.title ??
+      `${bar.cls.startsWith('refresh') ? 'refresh in flight' : 'lock wait'}: T+${formatT(bar.from - t0)} → ${
+        bar.open ? 'still open' : `T+${formatT(bar.to - t0)} (${Math.round(bar.to - bar.from)} ms)`
+      }`;
     track.append(node);
   }
 
@@ -420,7 +465,7 @@ function renderRun(run: Run, timeline: Timeline, selfTabId: string, available: n
 
   const chart = el('div', 'chart');
   const inner = el('div', 'chart-inner');
-  for (const lane of lanes) inner.append(renderLane(lane, run.t0, span, width, step));
+  for (const lane of lanes) inner.append(renderLane(lane, run.t0, span, width, step, run.latencyMs));
   inner.append(renderAxis(span, width, step));
   chart.append(inner);
   article.append(chart);
