@@ -31,7 +31,11 @@ const excuse = (request: RequestRecord): string | undefined => {
   if (request.aborted) return 'aborted';
   if (excuses.has('dispose')) return 'disposed';
   const sessionOver =
-    excuses.has('refused') || excuses.has('logout') || session.loggedOut || session.refusals > 0;
+    excuses.has('refused') ||
+    excuses.has('logout') ||
+    excuses.has('previous-session') ||
+    session.loggedOut ||
+    session.refusals > 0;
   if (isSessionExpiredError(error)) return sessionOver ? 'session over' : undefined;
   const transient = refreshFaults.some((fault) => excuses.has(fault));
   // RefreshTimeoutError is a RefreshFailedError: test it first.

@@ -26,9 +26,11 @@ export interface SimOptions {
   sabotage?: Sabotage;
   /** Sums of every schedule's counts (operations, faults, outcomes). */
   tally?: Counts;
+  /** Called after each schedule (progress). */
+  onSchedule?: () => void;
 }
 
-export const simProperty = ({ disabled = new Set(), sabotage = {}, tally }: SimOptions = {}) =>
+export const simProperty = ({ disabled = new Set(), sabotage = {}, tally, onSchedule }: SimOptions = {}) =>
   fc.asyncProperty(fc.scheduler(), worldInput(disabled), async (s, input) => {
     const world = await runSchedule(s, input, sabotage);
     if (tally) {
@@ -39,5 +41,6 @@ export const simProperty = ({ disabled = new Set(), sabotage = {}, tally }: SimO
         (tally['lost-rotation:abandoned'] ?? 0) + world.lostRotations.abandoned;
       if (world.violations.length > 0) tally.violations = (tally.violations ?? 0) + 1;
     }
+    onSchedule?.();
     if (world.violations.length > 0) throw new SimViolation(world.violations.join('\n'));
   });

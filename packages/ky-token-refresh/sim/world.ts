@@ -30,6 +30,9 @@ const MAX_TABS = 8;
 const MAX_CLOCK_MOVES = 5_000;
 
 const never = new Promise<never>(() => undefined);
+/** ky always hands its `fetch` a Request. */
+const asFetch = (fetch: (input: Request) => Promise<Response>): typeof globalThis.fetch =>
+  fetch as unknown as typeof globalThis.fetch;
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const mulberry32 = (seed: number) => {
@@ -53,6 +56,8 @@ export interface Tab extends SimTab {
   readonly api: KyInstance;
   readonly foreign: KyInstance;
   readonly ignoresSignal: boolean;
+  /** The last token this tab was seen to hold. */
+  lastToken?: string;
   /** Highest generation this tab ever used. */
   lastSeq: number;
   /** onSessionExpired calls, by session. */
@@ -61,6 +66,7 @@ export interface Tab extends SimTab {
 
 interface Session {
   readonly index: number;
+  readonly family: string;
   refusals: number;
   loggedOut: boolean;
   refusedBeforeLogout: boolean;
@@ -122,7 +128,7 @@ export class World {
   #storeCalls = 0;
   #refreshFaults: RefreshFault[];
   jar: string | null = null;
-  session: Session = { index: 0, refusals: 0, loggedOut: false, refusedBeforeLogout: false };
+  session: Session = { index: 0, family: '', refusals: 0, loggedOut: false, refusedBeforeLogout: false };
   /** Unavoidable invalid_grants: the rotating tab died or gave up before the new cookie was shared. */
   readonly lostRotations = { crash: 0, abandoned: 0 };
   #ids = 0;
@@ -236,6 +242,7 @@ export class World {
     for (const tab of this.tabs) {
       if (tab.dead || tab.disposed) continue;
       const token = tab.auth.getToken();
+      if (token !== undefined) tab.lastToken = token;
       const generation = token === undefined ? undefined : this.#generations.get(token);
       if (generation === undefined) continue;
       if (generation < tab.lastSeq)
@@ -261,7 +268,7 @@ export class World {
     try {
       const first = this.openTab();
       const login = this.server.login(this.clock.now);
-      this.#startSession();
+      this.#startSession(login.family);
       this.jar = login.refreshToken;
       void first.auth.setToken(login.accessToken).catch(() => undefined);
       for (let index = 1; index < this.input.tabs; index++) this.openTab();
@@ -297,13 +304,19 @@ export class World {
     }
   }
 
-  #startSession(): void {
-    this.session = {
-      index: this.session.index + 1,
-      refusals: 0,
-      loggedOut: false,
-      refusedBeforeLogout: false,
-    };
+  readonly #sessions = new Map<string, Session>();
+
+  #startSession(family: string): void {
+    this.#sessions.set(
+      family,
+      (this.session = {
+        index: this.session.index + 1,
+        family,
+        refusals: 0,
+        loggedOut: false,
+        refusedBeforeLogout: false,
+      }),
+    );
   }
 
   #pick(index: number): Tab | undefined {
@@ -330,7 +343,7 @@ export class World {
         const tab = this.#pick(op.tab);
         if (!tab) return;
         const login = this.server.login(this.clock.now);
-        this.#startSession();
+        this.#startSession(login.family);
         this.jar = login.refreshToken;
         this.#excuseAll('login');
         if (!tab.disposed) void tab.auth.setToken(login.accessToken).catch(() => undefined);
@@ -355,7 +368,11 @@ export class World {
         tab.dead = true;
         this.lockHub.tabDied(tab);
         const tick = ++this.#tick;
-        for (const call of this.#calls) if (call.tab === tab && !call.settled) call.abandonedAt ??= tick;
+        for (const call of this.#calls) {
+          if (call.tab !== tab || call.settled) continue;
+          call.abandonedAt ??= tick;
+          this.#abandoned.push(tick);
+        }
         return;
       }
       case 'freeze': {
@@ -419,7 +436,7 @@ export class World {
       refresh: ({ signal }) => this.#refresh(tab, signal),
       onSessionExpired: () => this.#onSessionExpired(tab),
     });
-    const fetch = (input: Request) => this.fetch(tab, input);
+    const fetch = asFetch((input) => this.fetch(tab, input));
     Object.assign(tab, {
       auth,
       api: ky.create({
@@ -439,16 +456,23 @@ export class World {
   #onSessionExpired(tab: Tab): void {
     if (tab.dead) return;
     this.count('onSessionExpired');
-    const { session } = this;
+    // The session this tab is in, as far as it knows (it may not have heard of a newer login yet).
+    const token = tab.auth.getToken() ?? tab.lastToken;
+    const session = this.#sessions.get(this.#familyOf(token) ?? '') ?? this.session;
     const calls = (tab.expiredCalls.get(session.index) ?? 0) + 1;
     tab.expiredCalls.set(session.index, calls);
     if (session.loggedOut && !session.refusedBeforeLogout) {
       this.violation(`tab ${tab.id}: onSessionExpired after logout (session ${session.index})`);
-    } else if (session.refusals === 0) {
+    } else if (session.refusals === 0 && this.#refusals === 0) {
+      // (A tab may learn of a newer login late: any refusal so far counts, the per-session one is stricter.)
       this.violation(`tab ${tab.id}: onSessionExpired without a server refusal (session ${session.index})`);
     }
     if (calls > 1)
       this.violation(`tab ${tab.id}: onSessionExpired ${calls} times in session ${session.index}`);
+  }
+
+  #familyOf(token: string | undefined): string | undefined {
+    return token === undefined ? undefined : this.server.tokens.get(token)?.family;
   }
 
   request(tab: Tab, method: 'GET' | 'POST', foreign: boolean): void {
@@ -462,6 +486,8 @@ export class World {
       session: this.session,
       excuses: new Set([
         ...(tab.disposed ? ['dispose'] : []),
+        // The tab has not heard of the current session yet: it still acts on the one before.
+        ...(this.#familyOf(tab.auth.getToken()) === this.session.family ? [] : ['previous-session']),
         ...this.#windows.filter((window) => window.until >= this.clock.now).map((window) => window.reason),
       ]),
       aborted: false,
@@ -563,13 +589,14 @@ export class World {
     this.#calls.add(call);
     signal.addEventListener('abort', () => {
       call.abandonedAt ??= ++this.#tick;
+      this.#abandoned.push(call.abandonedAt);
       for (const end of call.onEnd) end();
     });
     try {
       const answer = await ky
         .post(`${ORIGIN}/auth/refresh`, {
           ...(tab.ignoresSignal ? {} : { signal }),
-          fetch: (request: Request) => this.fetch(tab, request, call),
+          fetch: asFetch((request) => this.fetch(tab, request, call)),
           headers: { 'x-requested-with': 'fetch' },
           retry: 0,
           timeout: false,
@@ -630,7 +657,7 @@ export class World {
       case 'refuse':
         await this.#answerAfter(tab, input, this.latency(), 'refresh:refuse');
         this.server.revoke(cookie);
-        this.#refused();
+        this.#refused(cookie);
         return Response.json({ error: 'invalid_grant', reason: 'revoked' }, { status: 400 });
     }
     // ok / late: the request reaches the server, which decides (and, atomic, applies) at once.
@@ -658,14 +685,15 @@ export class World {
       const wait = fault === 'late' ? T + 1 + this.latency() : this.latency();
       return this.#deliver(tab, input, wait, () => {
         rotation.delivered = true;
-        if (outcome.refreshToken !== null && this.jar === cookie) this.jar = outcome.refreshToken;
+        // As a browser does: the last Set-Cookie to arrive wins.
+        if (outcome.refreshToken !== null) this.jar = outcome.refreshToken;
         return Response.json({ access_token: outcome.accessToken });
       });
     }
     this.count(`server:${outcome.reason}`);
-    this.#classifyRefusal(tab, cookie, outcome.reason, sentTick);
+    this.#classifyRefusal(tab, cookie, outcome.reason, sentTick, call);
     return this.#deliver(tab, input, this.latency(), () => {
-      this.#refused();
+      this.#refused(cookie);
       return Response.json({ error: 'invalid_grant', reason: outcome.reason }, { status: 400 });
     });
   }
@@ -681,9 +709,23 @@ export class World {
     );
   }
 
-  #refused(): void {
-    this.session.refusals++;
-    if (!this.session.loggedOut) this.session.refusedBeforeLogout = true;
+  readonly #abandoned: number[] = [];
+
+  #abandonedBefore(tick: number): boolean {
+    return this.#abandoned.some((at) => at < tick);
+  }
+
+  #refusals = 0;
+
+  #refused(cookie: string | null = null): void {
+    this.#refusals++;
+    const family = cookie === null ? undefined : this.server.state.tokens[cookie]?.familyId;
+    // Counts for the session of the cookie presented and for the current one (a late answer of an older
+    // session may have put its cookie back in the jar: the tabs of the current session see the refusal).
+    for (const session of new Set([this.#sessions.get(family ?? '') ?? this.session, this.session])) {
+      session.refusals++;
+      if (!session.loggedOut) session.refusedBeforeLogout = true;
+    }
     this.#excuseAll('refused');
   }
 
@@ -691,15 +733,39 @@ export class World {
   A refused refresh on a one-time-use server is allowed only when the token presented had been rotated for
   a tab that died or gave up (timeout) before the new cookie reached the jar.
   */
-  #classifyRefusal(tab: Tab, cookie: string, reason: string, sentTick: number): void {
+  #classifyRefusal(
+    tab: Tab,
+    cookie: string,
+    reason: string,
+    sentTick: number,
+    presenter: RefreshCall | undefined,
+  ): void {
     if (reason === 'family_revoked' || reason === 'unknown_token' || reason === 'expired') return;
-    const rotation = this.#rotations.get(cookie);
-    const giver = rotation?.call;
-    if (giver && !rotation.delivered && giver.tab.dead && (giver.abandonedAt ?? 0) < sentTick) {
+    // The request that presented the used token was itself left behind by a tab that died or gave up:
+    // the server only sees it arrive after another tab's rotation.
+    if (presenter?.tab.dead) {
       this.lostRotations.crash++;
       return;
     }
-    if (giver && !rotation.delivered && giver.abandonedAt !== undefined && giver.abandonedAt < sentTick) {
+    if (presenter?.abandonedAt !== undefined) {
+      this.lostRotations.abandoned++;
+      return;
+    }
+    if (reason === 'displaced') {
+      // A sibling displaced this cookie: two refreshes presented one parent, which only an abandoned one allows.
+      if (this.#abandonedBefore(sentTick)) this.lostRotations.abandoned++;
+      else
+        this.violation(`tab ${tab.id}: refresh refused (displaced) without an abandoned refresh before it`);
+      return;
+    }
+    const rotation = this.#rotations.get(cookie);
+    const giver = rotation?.call;
+    // The cookie presented was the parent, so the child had not reached the jar when this request left.
+    if (giver?.tab.dead && (giver.abandonedAt ?? 0) < sentTick) {
+      this.lostRotations.crash++;
+      return;
+    }
+    if (giver?.abandonedAt !== undefined && giver.abandonedAt < sentTick) {
       this.lostRotations.abandoned++;
       return;
     }
