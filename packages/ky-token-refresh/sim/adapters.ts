@@ -124,6 +124,11 @@ export class SimLockHub {
     }
   }
 
+  /** Whether `tab` holds the lock now. */
+  holds(tab: SimTab): boolean {
+    return [...this.#holders].some((waiter) => waiter.tab === tab);
+  }
+
   /** The tab died: its queued requests vanish, and a lock it holds is released (as Web Locks do). */
   tabDied(tab: SimTab): void {
     for (let index = this.#queue.length - 1; index >= 0; index--) {

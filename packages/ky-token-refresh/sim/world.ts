@@ -149,7 +149,10 @@ export class World {
     const steps: Steps = {
       step: (tab, label) => this.step(tab, label),
       sleep: (ms) => this.clock.sleep(ms),
-      channelDelay: () => input.channelDelayMs,
+      channelDelay: () => {
+        if (input.channelDelayMs > 0) this.count('fault:channel-delay');
+        return input.channelDelayMs;
+      },
       storeFault: (_tab, operation) => {
         const call = this.#storeCalls++;
         const fault: StoreFault = input.storeFaults.find((entry) => entry.call === call)?.fault ?? 'ok';
@@ -307,16 +310,14 @@ export class World {
   readonly #sessions = new Map<string, Session>();
 
   #startSession(family: string): void {
-    this.#sessions.set(
+    this.session = {
+      index: this.session.index + 1,
       family,
-      (this.session = {
-        index: this.session.index + 1,
-        family,
-        refusals: 0,
-        loggedOut: false,
-        refusedBeforeLogout: false,
-      }),
-    );
+      refusals: 0,
+      loggedOut: false,
+      refusedBeforeLogout: false,
+    };
+    this.#sessions.set(family, this.session);
   }
 
   #pick(index: number): Tab | undefined {
@@ -365,6 +366,9 @@ export class World {
       case 'crash': {
         const tab = this.#pick(op.tab);
         if (!tab || this.tabs.filter((other) => !other.dead).length <= 1) return;
+        if (this.lockHub.holds(tab)) this.count('crash:holding-lock');
+        if ([...this.#calls].some((call) => call.tab === tab && !call.settled))
+          this.count('crash:refresh-in-flight');
         tab.dead = true;
         this.lockHub.tabDied(tab);
         const tick = ++this.#tick;
@@ -447,6 +451,9 @@ export class World {
         timeout: false,
       }),
       foreign: ky.create({ hooks: auth.hooks, fetch, retry: 0, timeout: false }),
+    });
+    auth.subscribe((event) => {
+      if (!tab.dead) this.count(`event:${event.type}`);
     });
     this.tabs.push(tab);
     this.count('tabs');
@@ -546,6 +553,9 @@ export class World {
       const known = token !== undefined && this.server.tokens.has(token);
       if (request && known && (stored === token || !this.server.accepts(stored, this.clock.now)))
         request.excuses.add('stale-token');
+      if (token === undefined) this.count('api:401-no-token');
+      else if (known && stored !== token && this.server.accepts(stored, this.clock.now))
+        this.count('api:late-401');
       return Response.json(
         { error: 'invalid_token' },
         { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
