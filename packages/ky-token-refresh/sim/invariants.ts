@@ -52,6 +52,9 @@ const excuse = (request: RequestRecord): string | undefined => {
 };
 
 export const checkEnd = (world: World): void => {
+  for (const call of world.calls) {
+    if (!call.settled && !call.tab.dead) world.violation(`tab ${call.tab.id}: ${call.label} never settled`);
+  }
   const bound = requestBound(world);
   for (const request of world.requests) {
     if (request.tab.dead) continue;

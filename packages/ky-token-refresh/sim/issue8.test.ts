@@ -192,21 +192,21 @@ describe("issue 8 (expected to fail on today's main)", () => {
     expect((await replayPinned(pins['store-reject']!)).violations).toEqual([]);
   });
   test('defect 2: a slow double-check read; the 2x refreshTimeoutMs guard frees the lock while refresh() runs, and a second refresh() starts', async () => {
-    expect((await replayPinned(pins['overlap']!)).violations).toEqual([]);
+    expect((await replayPinned(pins.overlap!)).violations).toEqual([]);
   });
   test('defect 1/2 (fencing): a setToken store write that outlives refreshTimeoutMs lands later and re-stamps the login token over a newer refresh', async () => {
-    expect((await replayPinned(pins['slowset']!)).violations).toEqual([]);
+    expect((await replayPinned(pins.slowset!)).violations).toEqual([]);
   });
   test("fencing: a frozen tab's setToken write lands after thaw over a newer record; live tabs diverge from the store", async () => {
-    expect((await replayPinned(pins['freeze']!)).violations).toEqual([]);
+    expect((await replayPinned(pins.freeze!)).violations).toEqual([]);
   });
   test('item 5: onSessionExpired after logout (a tab opened after logout makes its refused refresh)', async () => {
-    expect((await replayPinned(pins['item5']!)).violations).toEqual([]);
+    expect((await replayPinned(pins.item5!)).violations).toEqual([]);
   });
   test("item 5: onSessionExpired a second time in one session (a new tab's refused refresh)", async () => {
-    expect((await replayPinned(pins['again']!)).violations).toEqual([]);
+    expect((await replayPinned(pins.again!)).violations).toEqual([]);
   });
   test('item 7: a tab disposed during its refresh stores the new token but never broadcasts it', async () => {
-    expect((await replayPinned(pins['dispose']!)).violations).toEqual([]);
+    expect((await replayPinned(pins.dispose!)).violations).toEqual([]);
   });
 });

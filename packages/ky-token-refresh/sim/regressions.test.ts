@@ -91,6 +91,7 @@ describe('pinned schedules replay clean', () => {
   for (const [name, pin] of Object.entries(pins)) {
     test(name, async () => {
       const replay = await replayPinned(pin);
+      if (process.env.SIM_DEBUG) console.log(name, replay.mode);
       expect(replay.violations).toEqual([]);
     });
   }

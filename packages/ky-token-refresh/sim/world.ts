@@ -273,7 +273,7 @@ export class World {
       const login = this.server.login(this.clock.now);
       this.#startSession(login.family);
       this.jar = login.refreshToken;
-      void first.auth.setToken(login.accessToken).catch(() => undefined);
+      this.#track(first, 'setToken()', first.auth.setToken(login.accessToken));
       for (let index = 1; index < this.input.tabs; index++) this.openTab();
       let at = 0;
       for (const timed of this.input.ops) {
@@ -347,7 +347,7 @@ export class World {
         this.#startSession(login.family);
         this.jar = login.refreshToken;
         this.#excuseAll('login');
-        if (!tab.disposed) void tab.auth.setToken(login.accessToken).catch(() => undefined);
+        if (!tab.disposed) this.#track(tab, 'setToken()', tab.auth.setToken(login.accessToken));
         return;
       }
       case 'logout': {
@@ -357,7 +357,7 @@ export class World {
         this.jar = null;
         this.session.loggedOut = true;
         this.#excuseAll('logout');
-        if (!tab.disposed) void tab.auth.logout().catch(() => undefined);
+        if (!tab.disposed) this.#track(tab, 'logout()', tab.auth.logout());
         return;
       }
       case 'open':
@@ -476,6 +476,19 @@ export class World {
     }
     if (calls > 1)
       this.violation(`tab ${tab.id}: onSessionExpired ${calls} times in session ${session.index}`);
+  }
+
+  /** setToken() and logout() calls: each must settle too (checked at the end, for live tabs). */
+  readonly calls: { tab: Tab; label: string; settled: boolean }[] = [];
+
+  #track(tab: Tab, label: string, promise: Promise<unknown>): void {
+    const call = { tab, label, settled: false };
+    this.calls.push(call);
+    promise
+      .catch(() => undefined)
+      .finally(() => {
+        call.settled = true;
+      });
   }
 
   #familyOf(token: string | undefined): string | undefined {
