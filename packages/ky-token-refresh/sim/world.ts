@@ -83,6 +83,8 @@ export interface RequestRecord {
   /** Events that excuse a failure (set while the request is in flight). */
   excuses: Set<string>;
   aborted: boolean;
+  /** The token each attempt carried (undefined: none). */
+  readonly sent: (string | undefined)[];
   settledAt?: number;
   ok?: boolean;
   error?: unknown;
@@ -511,6 +513,7 @@ export class World {
         ...this.#windows.filter((window) => window.until >= this.clock.now).map((window) => window.reason),
       ]),
       aborted: false,
+      sent: [],
     };
     this.requests.push(record);
     const { signal } = record.controller;
@@ -551,21 +554,32 @@ export class World {
       return Response.json({ error: 'nope' }, { status: 401 });
     }
     if (url.pathname === '/auth/refresh') return this.#refreshEndpoint(tab, input, call);
+    const sentToken = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    const knewNothingBetter = tab.auth.getToken() === sentToken;
+    const sentId = Number(url.searchParams.get('r') ?? Number.NaN);
     const body = input.method === 'POST' ? await input.text() : undefined;
+    const sender = this.requests[(Number.isNaN(sentId) && body ? JSON.parse(body).r : sentId) - 1];
+    sender?.sent.push(sentToken);
     const latency = this.latency();
     this.maxLatencyObserved = Math.max(this.maxLatencyObserved, latency);
     await this.#answerAfter(tab, input, latency, 'api');
     const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
     if (!this.server.accepts(token, this.clock.now)) {
       this.count('api:401');
-      // A 401 for a token the server issued and has since expired, while the shared record held nothing
-      // better, is one the tab could not avoid (it replays at most once).
+      // A 401 on the replay for a token the server issued and has since expired is one the tab could not
+      // avoid (it replays at most once) when the replay carried a newer token than the first attempt, and
+      // that token was the newest the tab knew when it sent it, or the shared record held nothing better.
       const id = Number(url.searchParams.get('r') ?? (body === undefined ? Number.NaN : JSON.parse(body).r));
       const request = this.requests[id - 1];
       const stored = this.storeHub.value?.token ?? undefined;
       const known = token !== undefined && this.server.tokens.has(token);
-      if (request && known && (stored === token || !this.server.accepts(stored, this.clock.now)))
-        request.excuses.add('stale-token');
+      const newer = request !== undefined && request.sent.length > 1 && request.sent[0] !== token;
+      if (
+        newer &&
+        known &&
+        (knewNothingBetter || stored === token || !this.server.accepts(stored, this.clock.now))
+      )
+        request?.excuses.add('stale-token');
       if (token === undefined) this.count('api:401-no-token');
       else if (known && stored !== token && this.server.accepts(stored, this.clock.now))
         this.count('api:late-401');
