@@ -71,6 +71,27 @@ const pins: Record<string, Pinned> = {
     },
     order: inOrder(26),
   },
+  // Two `expire`s revoke the token a tab just received while the newer one is still on a slow channel:
+  // the replay goes out with the newest token the tab knows and 401s; the caller gets HTTPError, which
+  // the design allows (one replay). Found by `pnpm sim` at schedule 78,770 of seed 20261130.
+  replayWithRevokedToken: {
+    input: {
+      ...base,
+      preset: 'okta',
+      maxLatencyMs: 150,
+      channelDelayMs: 70,
+      latencySeed: 2_111_400_928,
+      ops: [
+        { gapMs: 1, op: { kind: 'expire' } },
+        { gapMs: 1, op: burst(0, 3) },
+        { gapMs: 232, op: burst(3) },
+        { gapMs: 0, op: burst(0, 3) },
+        { gapMs: 0, op: { kind: 'expire' } },
+        { gapMs: 0, op: { kind: 'expire' } },
+      ],
+    },
+    order: [...inOrder(14), 16, 18, 17, 15, ...inOrder(36).slice(18)],
+  },
   // A tab opened and frozen at once gives up its first store read: it has no token when idle, and that
   // is not divergence (it bootstraps on first use).
   frozenAtBirth: {
