@@ -17,6 +17,7 @@ const cases: { name: string; disabled: string; sabotage?: string; signature?: Re
   { name: 'control: crossTab false', disabled: only(), sabotage: 'no-cross-tab' },
   { name: 'control: lock with two holders', disabled: only(), sabotage: 'double-lock' },
   { name: 'control: store get returns a stale record', disabled: only(), sabotage: 'stale-store' },
+  { name: "every fault class (today's main)", disabled: '' },
   { name: 'issue 8 defect 1: store get/update reject or hang', disabled: only('store') },
   {
     name: 'issue 8 defect 1: raw store error reaches the caller',
