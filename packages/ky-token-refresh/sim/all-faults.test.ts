@@ -8,7 +8,13 @@ import { readEnv } from './options.js';
 import { runSim } from './run-sim.js';
 
 test('schedules with every fault class: no violation', async () => {
-  const env = readEnv(5_000, { ...process.env, SIM_DISABLE: '', SIM_SABOTAGE: '', SIM_PATH: '' });
+  const env = readEnv(5_000, {
+    ...process.env,
+    SIM_DISABLE: '',
+    SIM_SABOTAGE: '',
+    SIM_PATH: '',
+    SIM_KNOWN_DEFECTS: '',
+  });
   env.runs = Number(process.env.SIM_CI_RUNS ?? 5_000);
   const result = await runSim(env);
   expect(result.failed, `${result.violation}\nreplay: ${result.replay}`).toBe(false);

@@ -31,9 +31,11 @@ const hubs = <T>(create: () => T) => {
   };
 };
 
-const locks = hubs(() => new SimLockHub(steps));
+// SIM_CONTRACT_SABOTAGE=double-lock|stale-store runs the suites against a broken adapter, to see them fail.
+const sabotage = process.env.SIM_CONTRACT_SABOTAGE;
+const locks = hubs(() => new SimLockHub(steps, sabotage === 'double-lock' ? 2 : 1));
 const channels = hubs(() => new SimChannelHub(steps));
-const stores = hubs(() => new SimStoreHub(steps));
+const stores = hubs(() => new SimStoreHub(steps, { staleReads: sabotage === 'stale-store' }));
 
 export const lockTransports: LockTransport[] = [
   { label: 'sim lock (Web Locks semantics)', create: (name) => locks(name).lockFor(tab()) },

@@ -8,6 +8,35 @@ import { describe, expect, test } from 'vitest';
 import { type Pinned, replayPinned } from './pinned.js';
 
 const pins: Record<string, Pinned> = {
+  expiredTwice: {
+    input: {
+      tabs: 6,
+      preset: 'strict',
+      atomic: false,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 1000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [],
+      refreshFaults: ['refuse'],
+      channelDelayMs: 1,
+      latencySeed: 0,
+      ops: [
+        { gapMs: 10000, op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false } },
+        { gapMs: 0, op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false } },
+        { gapMs: 0, op: { kind: 'login', tab: 1 } },
+        { gapMs: 0, op: { kind: 'expire' } },
+        { gapMs: 0, op: { kind: 'expire' } },
+        { gapMs: 0, op: { kind: 'burst', tab: 4, count: 1, post: false, foreign: false } },
+      ],
+    },
+    order: [
+      5, 1, 7, 4, 6, 2, 3, 12, 9, 8, 11, 10, 18, 14, 16, 19, 13, 17, 15, 20, 22, 23, 24, 25, 21, 26, 28, 27,
+      29, 30, 31, 32, 33, 34, 35, 45, 41, 49, 40, 42, 38, 44, 43, 50, 46, 36, 48, 47, 37, 39,
+    ],
+  },
   'store-reject': {
     input: {
       tabs: 2,
@@ -208,5 +237,8 @@ describe("issue 8 (expected to fail on today's main)", () => {
   });
   test('item 7: a tab disposed during its refresh stores the new token but never broadcasts it', async () => {
     expect((await replayPinned(pins.dispose!)).violations).toEqual([]);
+  });
+  test('item 5: a tab that already expired calls onSessionExpired again when a later refusal is broadcast (login racing a refusal; found at schedule 45,362 of a 100,000 run)', async () => {
+    expect((await replayPinned(pins.expiredTwice!)).violations).toEqual([]);
   });
 });

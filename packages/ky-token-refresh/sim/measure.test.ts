@@ -30,6 +30,11 @@ const cases: { name: string; disabled: string; sabotage?: string; signature?: Re
     disabled: only('slow-store'),
     signature: /refresh\(\) while tab/,
   },
+  {
+    name: 'issue 8 defect 2: overlapping refresh() calls, every fault class on',
+    disabled: '',
+    signature: /refresh\(\) while tab/,
+  },
   { name: 'issue 8 item 5: logout, new tabs', disabled: only('logout', 'open') },
   { name: 'finding: dispose during refresh', disabled: only('dispose') },
   { name: 'finding: freeze (late store write)', disabled: only('freeze') },
@@ -45,7 +50,9 @@ test.skipIf(!process.env.SIM_MEASURE)('schedules to catch', { timeout: 0 }, asyn
     const kinds = new Map<string, number>();
     for (let seed = 1; seed <= seeds; seed++) {
       const property = fc.asyncProperty(fc.scheduler(), worldInput(parse(disabled)), async (s, input) => {
-        const world = await runSchedule(s, input, sabotage ? SABOTAGES[sabotage] : {});
+        // Item 5 is counted, not reported, except where it is what is measured (or every class is on).
+        const knownDefects = new Set(/item 5|every fault class \(/.test(name) ? [] : ['item5']);
+        const world = await runSchedule(s, input, { ...(sabotage ? SABOTAGES[sabotage] : {}), knownDefects });
         const hits = world.violations.filter((violation) => signature?.test(violation) ?? true);
         if (hits.length > 0) throw new Error(hits.join('\n'));
       });

@@ -61,6 +61,11 @@ export interface WorldInput {
 export interface Sabotage {
   /** `crossTab: false`: every tab alone. */
   noCrossTab?: boolean;
+  /**
+  Known defects of the library to count instead of report (`item5`: onSessionExpired again in a tab
+  that already expired, issue 8 item 5), so the rest can be checked green before their fixes land.
+  */
+  knownDefects?: ReadonlySet<string>;
   /** A lock that grants two holders at once. */
   lockCapacity?: number;
   /** A store whose `get` answers the record as it was one write earlier. */

@@ -25,6 +25,8 @@ export interface RunnerEnv {
   disabledText: string;
   sabotage: Sabotage;
   sabotageName: string | undefined;
+  /** SIM_KNOWN_DEFECTS (comma list), counted instead of reported. */
+  knownText: string;
 }
 
 export const readEnv = (defaultRuns: number, env: NodeJS.ProcessEnv = process.env): RunnerEnv => {
@@ -33,14 +35,21 @@ export const readEnv = (defaultRuns: number, env: NodeJS.ProcessEnv = process.en
   if (!sabotage)
     throw new Error(`SIM_SABOTAGE: unknown "${sabotageName}" (${Object.keys(SABOTAGES).join(', ')})`);
   const disabledText = env.SIM_DISABLE === 'issue8' ? ISSUE_8_CLASSES : (env.SIM_DISABLE ?? '');
+  // SIM_DISABLE=issue8 also counts (instead of reporting) the known defect that no fault class isolates.
+  const known = env.SIM_KNOWN_DEFECTS ?? (env.SIM_DISABLE === 'issue8' ? 'item5' : '');
+  const knownDefects = new Set(known.split(',').filter(Boolean));
+  for (const name of knownDefects) {
+    if (name !== 'item5') throw new Error(`SIM_KNOWN_DEFECTS: unknown "${name}" (known: item5)`);
+  }
   return {
     runs: Number(env.SIM_RUNS ?? defaultRuns),
     seed: env.SIM_SEED ? Number(env.SIM_SEED) : Math.floor(Math.random() * 2 ** 31),
     path: env.SIM_PATH || undefined,
     disabled: parseDisabled(disabledText),
     disabledText,
-    sabotage,
+    sabotage: knownDefects.size > 0 ? { ...sabotage, knownDefects } : sabotage,
     sabotageName,
+    knownText: known,
   };
 };
 
@@ -49,8 +58,13 @@ export const replayCommand = (env: RunnerEnv, seed: number, path: string | undef
   [
     `SIM_SEED=${seed}`,
     path ? `SIM_PATH='${path}'` : '',
-    env.disabledText ? `SIM_DISABLE=${env.disabledText}` : '',
+    env.disabledText === ISSUE_8_CLASSES
+      ? 'SIM_DISABLE=issue8'
+      : env.disabledText
+        ? `SIM_DISABLE=${env.disabledText}`
+        : '',
     env.sabotageName ? `SIM_SABOTAGE=${env.sabotageName}` : '',
+    env.knownText && env.disabledText !== ISSUE_8_CLASSES ? `SIM_KNOWN_DEFECTS=${env.knownText}` : '',
     'pnpm sim',
   ]
     .filter(Boolean)

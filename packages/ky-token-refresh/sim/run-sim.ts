@@ -55,6 +55,7 @@ export const runSim = async (
   const lines = [
     `sim: ${schedules} schedules in ${seconds.toFixed(1)} s (${run.perSecond.toFixed(0)} schedules/s), seed ${env.seed}` +
       (env.disabledText ? `, disabled: ${env.disabledText}` : '') +
+      (env.knownText ? `, known defects counted: ${env.knownText}` : '') +
       (env.sabotageName ? `, sabotage: ${env.sabotageName}` : ''),
     ...Object.entries(tally)
       .filter(([key]) => key !== 'schedules')
