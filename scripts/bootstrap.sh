@@ -5,6 +5,8 @@
 # - pnpm (pinned in package.json "packageManager") into .tools/.
 # - `pnpm install --frozen-lockfile` (skipped when node_modules is up to date with the lockfile).
 # - with --browser: Debian's chromium at /usr/bin/chromium (apt-get) when it is missing.
+# - Debian's redis-server (apt-get) when it is missing: the refresh-proxy tests start their own on a
+#   loopback port (persistence off) and stop it by PID; nothing is started here.
 # Re-running costs seconds.
 set -euo pipefail
 
@@ -49,10 +51,21 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
   echo "$lock_sum" >"$stamp"
 fi
 
+apt_updated=""
+apt_install() {
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  if [ -z "$apt_updated" ]; then $SUDO apt-get update -qq >&2; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >&2
+}
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  log "installing Debian redis-server (apt-get)"
+  apt_install redis-server
+  # The Debian package may start a system service on 6379; the tests never use it.
+fi
+
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
   log "installing Debian chromium (apt-get)"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
+  apt_install chromium
 fi
 export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"

@@ -9,6 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 reports=(
   packages/ky-token-refresh/test-results/unit.json
   packages/mock-auth-server/test-results/unit.json
+  packages/refresh-proxy/test-results/unit.json
   packages/ky-token-refresh/test-results/browser.json
   packages/ky-token-refresh/test-results/sim-contract.json
   packages/ky-token-refresh/test-results/sim.json

@@ -1,9 +1,13 @@
 /**
-Happy path: what the hooks cost when nothing needs refreshing. The same ky requests, against the same local
-node:http server, with `auth.hooks` (valid JWT, no refresh) and with bare ky setting the same Authorization
-header by hand. The variants alternate, round after round, in one process.
+Happy path: what the library costs when nothing needs refreshing. The same requests, against the same local
+node:http server (its own process), through six variants that alternate block by block, round after round,
+in one process:
+- `fetch`: bare fetch, Authorization set by hand; `auth.fetch`: the library's fetch door;
+- `ky`: bare ky, Authorization set by hand; `ky + no-op afterResponse`: the same with one afterResponse hook
+  that does nothing (ky clones each response for it); `ky + hooks`: ky with `auth.hooks`; `ky + auth.fetch`:
+  ky with `fetch: auth.fetch` and no hooks.
 */
-import ky, { type KyInstance } from 'ky';
+import ky from 'ky';
 import { startChild } from './lib/child.ts';
 import { loadLibrary } from './lib/library.ts';
 import { mean, median, percentile } from './lib/stats.ts';
@@ -17,8 +21,26 @@ export interface OverheadOptions {
   warmup: number;
 }
 
+export const variantNames = [
+  'fetch',
+  'auth.fetch',
+  'ky',
+  'ky + no-op afterResponse',
+  'ky + hooks',
+  'ky + auth.fetch',
+] as const;
+export type VariantName = (typeof variantNames)[number];
+
+/** The comparisons the bench reports: `[subject, baseline]`, as time per request subject ÷ baseline. */
+export const comparisons: readonly (readonly [VariantName, VariantName])[] = [
+  ['auth.fetch', 'fetch'],
+  ['ky + hooks', 'ky + no-op afterResponse'],
+  ['ky + hooks', 'ky'],
+  ['ky + auth.fetch', 'ky'],
+];
+
 export interface VariantRound {
-  variant: 'hooks' | 'bare';
+  variant: VariantName;
   round: number;
   requests: number;
   failures: number;
@@ -34,30 +56,39 @@ export interface VariantSummary {
   meanMs: number;
   p50Ms: number;
   p95Ms: number;
+  /** Wall time per request at this concurrency (1 / throughput), in µs. */
+  perRequestUs: number;
   failures: number;
+}
+
+export interface Comparison {
+  subject: VariantName;
+  baseline: VariantName;
+  /** Median over the rounds of (subject time per request ÷ baseline's): >1 = subject slower. */
+  timeRatio: number;
+  /** Median over the rounds of the difference in time per request, µs. */
+  overheadUs: number;
 }
 
 export interface OverheadResult {
   options: OverheadOptions;
   rounds: VariantRound[];
-  /** Medians over the rounds of each figure. */
-  hooks: VariantSummary;
-  bare: VariantSummary;
-  /** Median over the rounds of (bare req/s ÷ hooks req/s) and (hooks mean ÷ bare mean): >1 = hooks slower. */
-  throughputRatio: number;
-  meanLatencyRatio: number;
-  perRequestOverheadMs: number;
+  /** Medians over the rounds of each figure, per variant. */
+  variants: Record<VariantName, VariantSummary>;
+  comparisons: Comparison[];
   refreshCalls: number;
 }
 
-/** An unsigned JWT (the hooks read `exp` with decodeJwt; nothing verifies it here). */
+/** An unsigned JWT (the library reads `exp`; nothing verifies it here). */
 const fakeJwt = (expiresInSeconds: number): string => {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   return `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: 'bench', iat: now, exp: now + expiresInSeconds })}.`;
 };
 
-const runVariant = async (api: KyInstance, options: OverheadOptions, count: number) => {
+type Send = (path: string) => Promise<boolean>;
+
+const runVariant = async (send: Send, options: OverheadOptions, count: number) => {
   const durations: number[] = [];
   let failures = 0;
   const begin = performance.now();
@@ -67,8 +98,7 @@ const runVariant = async (api: KyInstance, options: OverheadOptions, count: numb
       Array.from({ length: batch }, async (_, index) => {
         const start = performance.now();
         try {
-          const body = await api.get(`items/${(sent + index) % 100}`).json<{ ok: boolean }>();
-          if (body.ok !== true) failures++;
+          if (!(await send(`items/${(sent + index) % 100}`))) failures++;
         } catch {
           failures++;
         }
@@ -88,43 +118,57 @@ export const runOverhead = async (
   const token = fakeJwt(3600);
   const server = await startChild(new URL('./servers/plain-server.ts', import.meta.url), [`Bearer ${token}`]);
   try {
+    const origin = new URL(server.url).origin;
     const auth = createTokenRefresh({
       name: 'bench-overhead',
       crossTab: false,
-      // Node has no `location`: say which URLs are ours. Never called on the happy path (counted below).
-      isAuthorizedUrl: (url) => url.origin === new URL(server.url).origin,
+      // Node has no `location`: say which URLs are ours.
+      isAuthorizedUrl: (url) => url.origin === origin,
       refresh: async () => {
         throw new Error('the happy path must not refresh');
       },
     });
     await auth.setToken(token);
-    const variants = {
-      hooks: ky.create({ prefix: server.url, hooks: auth.hooks }),
-      bare: ky.create({ prefix: server.url, headers: { Authorization: `Bearer ${token}` } }),
-    } as const;
+    const headers = { Authorization: `Bearer ${token}` };
+    const okJson = async (response: Response) =>
+      response.ok && ((await response.json()) as { ok?: boolean }).ok === true;
+    const kyJson = async (request: Promise<{ ok?: boolean }>) => (await request).ok === true;
+    const bareKy = ky.create({ prefix: server.url, headers });
+    const noopKy = ky.create({ prefix: server.url, headers, hooks: { afterResponse: [() => undefined] } });
+    const hooksKy = ky.create({ prefix: server.url, hooks: auth.hooks });
+    const fetchKy = ky.create({ prefix: server.url, fetch: auth.fetch });
+    const variants: Record<VariantName, Send> = {
+      fetch: async (path) => okJson(await fetch(`${server.url}/${path}`, { headers })),
+      'auth.fetch': async (path) => okJson(await auth.fetch(`${server.url}/${path}`)),
+      ky: (path) => kyJson(bareKy.get(path).json()),
+      'ky + no-op afterResponse': (path) => kyJson(noopKy.get(path).json()),
+      'ky + hooks': (path) => kyJson(hooksKy.get(path).json()),
+      'ky + auth.fetch': (path) => kyJson(fetchKy.get(path).json()),
+    };
 
-    // Warm up both (JIT, sockets) before anything is recorded.
-    for (const name of ['hooks', 'bare'] as const) await runVariant(variants[name], options, options.warmup);
+    // Warm up every variant (JIT, sockets) before anything is recorded.
+    for (const name of variantNames) await runVariant(variants[name], options, options.warmup);
 
     const rounds: VariantRound[] = [];
     for (let round = 0; round < options.rounds; round++) {
-      const samples = {
-        hooks: { durations: [] as number[], failures: 0, elapsedMs: 0 },
-        bare: { durations: [] as number[], failures: 0, elapsedMs: 0 },
-      };
-      // Alternate the variants block by block (ABBA...), so drift in the machine's load hits both alike.
+      const samples = new Map(
+        variantNames.map((name) => [name, { durations: [] as number[], failures: 0, elapsedMs: 0 }]),
+      );
+      // Alternate the variants block by block, rotating the order, so drift in the machine's load hits all alike.
       for (let block = 0; block * options.block < options.requests; block++) {
         const count = Math.min(options.block, options.requests - block * options.block);
-        const order = (block + round) % 2 === 0 ? (['hooks', 'bare'] as const) : (['bare', 'hooks'] as const);
+        const shift = (block + round) % variantNames.length;
+        const order = [...variantNames.slice(shift), ...variantNames.slice(0, shift)];
         for (const variant of order) {
           const sample = await runVariant(variants[variant], options, count);
-          samples[variant].durations.push(...sample.durations);
-          samples[variant].failures += sample.failures;
-          samples[variant].elapsedMs += sample.elapsedMs;
+          const into = samples.get(variant)!;
+          into.durations.push(...sample.durations);
+          into.failures += sample.failures;
+          into.elapsedMs += sample.elapsedMs;
         }
       }
-      for (const variant of ['hooks', 'bare'] as const) {
-        const { durations, failures, elapsedMs } = samples[variant];
+      for (const variant of variantNames) {
+        const { durations, failures, elapsedMs } = samples.get(variant)!;
         const entry: VariantRound = {
           variant,
           round,
@@ -138,40 +182,44 @@ export const runOverhead = async (
         };
         rounds.push(entry);
         log(
-          `  round ${round + 1}/${options.rounds} ${variant.padEnd(5)} ${entry.requestsPerSecond.toFixed(0)} req/s, ` +
+          `  round ${round + 1}/${options.rounds} ${variant.padEnd(26)} ${entry.requestsPerSecond.toFixed(0)} req/s, ` +
             `mean ${entry.meanMs.toFixed(2)} ms, p50 ${entry.p50Ms.toFixed(2)} ms, p95 ${entry.p95Ms.toFixed(2)} ms, failures ${failures}`,
         );
       }
     }
-    const summary = (variant: 'hooks' | 'bare'): VariantSummary => {
+    const of = (variant: VariantName, round: number) =>
+      rounds.find((entry) => entry.round === round && entry.variant === variant)!;
+    const summary = (variant: VariantName): VariantSummary => {
       const mine = rounds.filter((entry) => entry.variant === variant);
+      const requestsPerSecond = median(mine.map((entry) => entry.requestsPerSecond));
       return {
-        requestsPerSecond: median(mine.map((entry) => entry.requestsPerSecond)),
+        requestsPerSecond,
         meanMs: median(mine.map((entry) => entry.meanMs)),
         p50Ms: median(mine.map((entry) => entry.p50Ms)),
         p95Ms: median(mine.map((entry) => entry.p95Ms)),
+        perRequestUs: 1e6 / requestsPerSecond,
         failures: mine.reduce((sum, entry) => sum + entry.failures, 0),
       };
     };
-    const perRound = (pick: (hooks: VariantRound, bare: VariantRound) => number) =>
-      median(
-        Array.from({ length: options.rounds }, (_, round) => {
-          const hooks = rounds.find((entry) => entry.round === round && entry.variant === 'hooks')!;
-          const bare = rounds.find((entry) => entry.round === round && entry.variant === 'bare')!;
-          return pick(hooks, bare);
-        }),
-      );
+    const perRound = (pick: (round: number) => number) =>
+      median(Array.from({ length: options.rounds }, (_, round) => pick(round)));
     const result: OverheadResult = {
       options,
       rounds,
-      hooks: summary('hooks'),
-      bare: summary('bare'),
-      throughputRatio: perRound((hooks, bare) => bare.requestsPerSecond / hooks.requestsPerSecond),
-      meanLatencyRatio: perRound((hooks, bare) => hooks.meanMs / bare.meanMs),
-      // Wall time per request, hooks minus bare (batches are concurrent, so this is amortised CPU cost).
-      perRequestOverheadMs: perRound(
-        (hooks, bare) => (1000 / hooks.requestsPerSecond - 1000 / bare.requestsPerSecond) as number,
-      ),
+      variants: Object.fromEntries(variantNames.map((name) => [name, summary(name)])) as Record<
+        VariantName,
+        VariantSummary
+      >,
+      comparisons: comparisons.map(([subject, baseline]) => ({
+        subject,
+        baseline,
+        timeRatio: perRound(
+          (round) => of(baseline, round).requestsPerSecond / of(subject, round).requestsPerSecond,
+        ),
+        overheadUs: perRound(
+          (round) => 1e6 / of(subject, round).requestsPerSecond - 1e6 / of(baseline, round).requestsPerSecond,
+        ),
+      })),
       refreshCalls: auth.stats().refreshes,
     };
     auth.dispose();

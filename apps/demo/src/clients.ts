@@ -142,14 +142,15 @@ export function createProtectedClient(record: Record, onSessionExpired: () => vo
     const parts = [`generation ${event.generation}`, event.code, event.request].filter(Boolean);
     record(event.type, { text: parts.join(' · ') });
   });
-  const libraryHooks = auth.hooks;
-  const hooks: Hooks = {
-    ...libraryHooks,
-    afterResponse: [observe401(record), ...(libraryHooks.afterResponse ?? [])],
+  // The library sees every response inside ky's `fetch` (its replays included): observe the 401s there, below it.
+  const observing: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    if (response.status === 401) record('api:401');
+    return response;
   };
   return {
     kind: 'protected',
-    api: ky.create({ prefix: '/api', hooks }),
+    api: ky.create({ prefix: '/api', hooks: auth.hooks, fetch: observing }),
     setToken: (token) => auth.setToken(token),
     clear: () => auth.logout(),
     hasToken: () => Boolean(auth.getToken()),

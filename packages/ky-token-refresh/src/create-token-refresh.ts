@@ -1,9 +1,9 @@
 import type { Hooks } from 'ky';
-import { createDefaultAdapters } from './adapters/defaults.js';
-import { createMemoryAdapters } from './adapters/memory.js';
+import { createDefaultAdapters, createPrivateAdapters } from './adapters/defaults.js';
 import { Coordinator } from './core/coordinator.js';
 import { isDueForRefresh } from './core/token.js';
 import type { Adapters, RefreshResult, TokenRefreshEvent, TokenRefreshStats } from './core/types.js';
+import { isResendable, RequestCycle } from './http/cycle.js';
 import { createHooks } from './ky/hooks.js';
 import { type NormalizedOptions, normalizeOptions, type TokenRefreshOptions } from './options.js';
 
@@ -14,6 +14,18 @@ export interface TokenRefresh {
   every 401 (across tabs), and replays the requests.
   */
   readonly hooks: Hooks;
+  /**
+  The same for any fetch-based client: a function with the signature of the global `fetch` that attaches
+  the token to authorized URLs, refreshes once for every 401 (across tabs) and replays the request, body
+  included. Pass it wherever a client takes a `fetch` (ky's `fetch` option, openapi-fetch, ofetch, wretch)
+  or call it directly. It sends with the global `fetch`, looked up at each call.
+
+  @example
+  ```
+  const response = await auth.fetch('/api/todos', {method: 'POST', body: JSON.stringify(todo)});
+  ```
+  */
+  readonly fetch: typeof globalThis.fetch;
   /** Use a token obtained at login; reaches every tab. Rejects with a `TypeError` on a malformed token. */
   setToken(token: RefreshResult): Promise<void>;
   /** The access token this tab uses now, if any. */
@@ -34,7 +46,7 @@ const randomTabId = (): string => Math.random().toString(36).slice(2, 10);
 
 const resolveAdapters = (options: NormalizedOptions): Adapters => {
   const { crossTab, name } = options;
-  if (crossTab === false) return createMemoryAdapters();
+  if (crossTab === false) return createPrivateAdapters();
   const defaults = crossTab === true || !(crossTab.lock && crossTab.channel && crossTab.store);
   const base = defaults ? createDefaultAdapters(name) : undefined;
   return { ...base, ...(crossTab === true ? {} : crossTab) } as Adapters;
@@ -75,8 +87,29 @@ export const createTokenRefresh = (options: TokenRefreshOptions): TokenRefresh =
   };
   const watchVisibility = typeof document !== 'undefined' && typeof document.addEventListener === 'function';
   if (watchVisibility) document.addEventListener('visibilitychange', onVisible);
+  const cycle = new RequestCycle(core, normalized);
   return {
-    hooks: createHooks(core, normalized),
+    hooks: createHooks(core, cycle),
+    fetch: (input, init) => {
+      const request = new Request(input, init);
+      const body = isResendable(init?.body) ? init.body : undefined;
+      // Handing fetch a Request makes it copy that Request (costly in Node: it dominates the happy path);
+      // a URL and the caller's init, with the headers as authorized, send the same request without a copy.
+      // Only where that init can be sent again as it is: no body, or one that is neither a stream nor
+      // FormData (whose boundary is drawn anew at each serialisation, unlike its Content-Type header).
+      const direct =
+        !(input instanceof Request) &&
+        (init?.body == null || (body !== undefined && !(body instanceof FormData)));
+      return cycle.send(
+        request,
+        (sent) =>
+          direct && sent === request
+            ? globalThis.fetch(sent.url, { ...init, headers: sent.headers })
+            : globalThis.fetch(sent),
+        { signal: init?.signal },
+        body,
+      );
+    },
     async setToken(token) {
       await core.setToken(token);
     },

@@ -50,7 +50,9 @@ export interface TokenRefreshOptions {
   */
   refreshBeforeExpiryMs?: number;
   /**
-  Upper bound on waiting for the cross-tab lock, and on the `refresh()` call.
+  Upper bound on waiting for the cross-tab lock, and on the `refresh()` call (whose `signal` then aborts; a
+  `refresh()` that ignores it is given one more `refreshTimeoutMs`, holding the lock, before its waiters
+  fail). Store calls are bounded by a quarter of it (at most 2 s).
   @default 10_000
   */
   refreshTimeoutMs?: number;

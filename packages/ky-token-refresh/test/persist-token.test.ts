@@ -59,3 +59,14 @@ test('after a refresh in one tab, a burst in another adopts the token over the c
   expect(results).toHaveLength(10);
   expect(server.current.refreshCalls).toBe(1);
 });
+
+test("persistToken: false: a new tab's first request waits for a peer's answer and goes out with the token", async () => {
+  const name = `persist-${++scope}`;
+  const a = tab(name);
+  const token = server.current.issue();
+  await a.auth.setToken(token);
+  const late = tab(name);
+  await expect(late.api.get('data').json()).resolves.toMatchObject({ path: '/api/data' });
+  expect(server.current.api401s).toBe(0);
+  expect(server.current.refreshCalls).toBe(0);
+});

@@ -31,6 +31,8 @@ const bodies: Array<[string, () => { body?: BodyInit; json?: unknown }, (echo: E
     },
     (echo) => {
       expect(echo.contentType).toMatch(/^multipart\/form-data; boundary=/);
+      // The replayed body is delimited by the boundary its Content-Type announces.
+      expect(echo.body).toContain(`--${echo.contentType?.split('boundary=')[1]}`);
       expect(echo.body).toContain('name="field"');
       expect(echo.body).toContain('value');
       expect(echo.body).toContain('file contents');

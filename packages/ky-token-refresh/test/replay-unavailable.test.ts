@@ -5,7 +5,7 @@ import { ORIGIN, useTestServer } from './support/server.js';
 
 const server = useTestServer();
 
-test('a request whose body could not be kept for replay fails with ReplayError, never an empty replay', async () => {
+test('a streamed body that could not be kept for replay fails with ReplayError, never an empty replay', async () => {
   const auth = createTokenRefresh({
     name: 'no-replay',
     crossTab: false,
@@ -33,7 +33,7 @@ test('a request whose body could not be kept for replay fails with ReplayError, 
   await auth.setToken('stale-token');
 
   const error = await api
-    .post('echo', { body: 'payload' })
+    .post('echo', { body: new Blob(['payload']).stream(), headers: { 'content-type': 'text/plain' } })
     .json()
     .catch((caught: unknown) => caught);
 

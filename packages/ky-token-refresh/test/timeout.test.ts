@@ -5,7 +5,7 @@ import { useTestServer } from './support/server.js';
 
 const server = useTestServer();
 
-test('a refresh that never answers rejects every waiter with RefreshTimeoutError after refreshTimeoutMs', async () => {
+test('a refresh that never answers (nor honours its signal) rejects every waiter with RefreshTimeoutError, bounded', async () => {
   server.current.mode = 'hang';
   let refreshSignal: AbortSignal | undefined;
   const { auth, api } = createClient({

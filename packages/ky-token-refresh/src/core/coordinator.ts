@@ -2,6 +2,7 @@ import { DisposedError } from '../errors/disposed-error.js';
 import { RefreshFailedError } from '../errors/refresh-failed-error.js';
 import { RefreshTimeoutError } from '../errors/refresh-timeout-error.js';
 import { SessionExpiredError } from '../errors/session-expired-error.js';
+import { bounded, GuardedAdapters } from './guarded.js';
 import { normalizeToken } from './token.js';
 import type {
   Adapters,
@@ -58,6 +59,14 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 /** How long a tab waits for a peer to answer an `ask` (capped at a quarter of refreshTimeoutMs). */
 const askTimeoutMs = 500;
 
+/**
+The bound on one store call: a quarter of `refreshTimeoutMs`, at most 2 s. With the ask bound, the work under
+the lock (read, ask, refresh, write) always ends within 2 × `refreshTimeoutMs`, so the lock is never given up
+while that work still runs: each phase has its own bound instead of one guard around all of them.
+*/
+const storeTimeoutMs = (refreshTimeoutMs: number): number =>
+  Math.min(2_000, Math.max(1, Math.floor(refreshTimeoutMs / 4)));
+
 /** Settle with `promise`, or reject with `onTimeout()` after `ms`. */
 const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> => {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -85,13 +94,25 @@ const untilAborted = <T>(
   });
 };
 
+type NormalizedToken = ReturnType<typeof normalizeToken>;
+
+/** What `refresh()` resolved to, checked: `null` means there is no session; anything else must be a token. */
+const normalizeRefreshed = (value: RefreshResult | null | undefined): NormalizedToken => {
+  if (value === null || value === undefined) {
+    throw new SessionExpiredError('refresh() resolved to no token: there is no session to refresh.');
+  }
+  return normalizeToken(value, Date.now(), 'The value refresh() resolved to', true);
+};
+
 /**
 The refresh state machine: single-flight per generation in this tab, double-checked locking across tabs.
-Knows nothing of ky or the DOM; runs on the Lock / Channel / Store adapters it is given.
+Knows nothing of ky or the DOM; runs on the Lock / Channel / Store adapters it is given, every call to them
+bounded and caught by `GuardedAdapters`.
 */
 export class Coordinator {
   readonly tabId: string;
   readonly #options: CoordinatorOptions;
+  readonly #io: GuardedAdapters;
   #current: TokenRecord = { generation: 0, token: null };
   /** One refresh per generation it refreshes from. */
   readonly #inflight = new Map<number, Promise<TokenRecord>>();
@@ -99,24 +120,44 @@ export class Coordinator {
   readonly #onNewer = new Set<(record: TokenRecord) => void>();
   readonly #listeners = new Set<(event: TokenRefreshEvent) => void>();
   readonly #refreshSignals = new WeakSet<AbortSignal>();
+  /** Lock waits in progress; `dispose()` ends them. */
+  readonly #waits = new Set<AbortController>();
   readonly #stats: TokenRefreshStats = { refreshes: 0, adopted: 0, replays: 0, failures: 0 };
   readonly #ready: Promise<void>;
   readonly #unsubscribe: () => void;
-  #expiredGeneration = -1;
+  /**
+  This tab has held a token since its last logout or expiry. Only such a session can expire: a tab that
+  never had one (a visitor, a page opened after the end) never calls `onSessionExpired`, and one that did
+  calls it once.
+  */
+  #session = false;
+  /** A withheld generation no peer answered for: not asked for twice. */
+  #unanswered = -1;
   #disposed = false;
+  #isReady = false;
 
   constructor(options: CoordinatorOptions) {
     this.#options = options;
     this.tabId = options.tabId;
-    this.#unsubscribe = options.adapters.channel.subscribe((message) => this.#onMessage(message));
-    // A new tab starts from the shared record; bounded so a stuck store never blocks a request. A session
-    // that ended before this page loaded does not stop it from refreshing once from the cookie (the user
-    // may have logged in again since), so its logout reason is not taken over.
-    this.#ready = this.#readStore().then((record) => {
-      if (record?.withheld) this.#ask(record.generation);
-      else if (record?.token === null) this.#accept({ generation: record.generation, token: null }, false);
-      else if (record) this.#accept(record, true);
+    this.#io = new GuardedAdapters(options.adapters, storeTimeoutMs(options.refreshTimeoutMs));
+    this.#unsubscribe = this.#io.subscribe((message) => this.#onMessage(message));
+    this.#ready = this.#start().then(() => {
+      this.#isReady = true;
     });
+  }
+
+  /**
+  A new tab starts from the shared record (or, when its token was withheld, from a live peer's answer):
+  bounded, so a stuck store or a silent peer never blocks a request. A session that ended before this page
+  loaded does not stop it from refreshing once from the cookie (the user may have logged in again since), so
+  its logout reason is not taken over.
+  */
+  async #start(): Promise<void> {
+    const record = await this.#readStore();
+    if (!record) return;
+    if (record.withheld) await this.#resolve(record);
+    else if (record.token === null) this.#accept({ generation: record.generation, token: null }, false);
+    else this.#accept(record, true);
   }
 
   /** The record in use in this tab. */
@@ -124,13 +165,23 @@ export class Coordinator {
     return this.#current;
   }
 
-  /** Resolves once the shared record has been read (or could not be, within `refreshTimeoutMs`). */
+  /** Resolves once the shared record has been read (or could not be, within its bound). Never rejects. */
   get ready(): Promise<void> {
     return this.#ready;
   }
 
   get disposed(): boolean {
     return this.#disposed;
+  }
+
+  /** Whether `ready` has resolved (lets the request cycle skip an `await` on the happy path). */
+  get isReady(): boolean {
+    return this.#isReady;
+  }
+
+  /** Wait for `ready`, or reject with the reason of the first of `signals` to abort. */
+  ensureReady(...signals: (AbortSignal | null | undefined)[]): Promise<void> {
+    return untilAborted(this.#ready, signals);
   }
 
   /** Whether `signal` is one this coordinator handed to `refresh()` (its requests skip the hooks). */
@@ -153,7 +204,7 @@ export class Coordinator {
     const current = this.#current;
     // Newer token: replay with it. Logged out or expired (not merely "no token yet"): no refresh either.
     if (current.generation > failedGeneration || current.reason) return this.#usable(current);
-    const from = this.#current.generation;
+    const from = current.generation;
     let pending = this.#inflight.get(from);
     if (!pending) {
       pending = this.#run(from).finally(() => this.#inflight.delete(from));
@@ -177,49 +228,35 @@ export class Coordinator {
     if (this.#disposed) throw new DisposedError();
     const record = await this.#write((generation) => ({ generation, token: null, reason: 'logout' }));
     this.#accept(record, false);
-    this.#options.adapters.channel.post({
-      type: 'logout',
-      generation: record.generation,
-      tabId: this.tabId,
-      reason: 'logout',
-    });
+    this.#io.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'logout' });
     this.#emit('logout', record.generation);
   }
 
   /**
   Store the record `make(next generation)` unconditionally (login, logout). A store that fails or does not
-  answer within `refreshTimeoutMs` does not block this tab: the record is then used here and broadcast.
+  answer in time does not block this tab: the record is then used here and broadcast.
   */
   async #write(make: (generation: number) => TokenRecord): Promise<TokenRecord> {
     await this.#ready;
-    let record = make(this.#current.generation + 1);
-    const update = this.#options.adapters.store.update((stored) => {
-      record = make(Math.max(stored?.generation ?? 0, this.#current.generation) + 1);
-      return this.#persisted(record);
-    });
-    await withDeadline(update, this.#options.refreshTimeoutMs, () => new Error('store timeout')).catch(
-      () => undefined,
+    const written = await this.#io.write((stored) =>
+      this.#persisted(make(Math.max(stored?.generation ?? 0, this.#current.generation) + 1)),
     );
-    return record;
+    const generation = written.ok ? written.value.generation : this.#current.generation + 1;
+    return make(Math.max(generation, this.#current.generation + 1));
   }
 
-  /**
-  Re-read the shared record: a hidden or frozen tab may have missed messages. Bounded by
-  `refreshTimeoutMs`; never throws.
-  */
+  /** Re-read the shared record: a hidden or frozen tab may have missed messages. Bounded; never throws. */
   async resync(): Promise<void> {
     const record = await this.#readStore();
     if (!record || record.generation <= this.#current.generation) return;
-    if (record.withheld) this.#ask(record.generation);
+    if (record.withheld) await this.#resolve(record);
     else this.#accept(record, true);
   }
 
-  /** The shared record, or `undefined` when the store fails or does not answer within `refreshTimeoutMs`. */
-  #readStore(): Promise<TokenRecord | undefined> {
-    const { store } = this.#options.adapters;
-    return withDeadline(store.get(), this.#options.refreshTimeoutMs, () => new Error('store timeout')).catch(
-      () => undefined,
-    );
+  /** The shared record, or `undefined` when there is none or the store failed or did not answer in time. */
+  async #readStore(): Promise<TokenRecord | undefined> {
+    const read = await this.#io.read();
+    return read.ok ? read.value : undefined;
   }
 
   subscribe(listener: (event: TokenRefreshEvent) => void): () => void {
@@ -233,7 +270,7 @@ export class Coordinator {
     return { ...this.#stats };
   }
 
-  /** Record that the hooks replayed a request with generation `generation`. */
+  /** Record that a request sent with generation `generation` was replayed. */
   replayed(generation: number, request: string): void {
     this.#stats.replays++;
     this.#emit('request:replayed', generation, { request });
@@ -242,60 +279,64 @@ export class Coordinator {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    for (const wait of this.#waits) wait.abort(new DisposedError());
     this.#unsubscribe();
-    this.#options.adapters.channel.close();
+    this.#io.close();
     this.#listeners.clear();
     this.#onNewer.clear();
   }
 
+  /**
+  Take the cross-tab lock, then refresh under it. The wait is bounded by `refreshTimeoutMs` and ends early
+  when a newer token arrives (adopted) or the instance is disposed; a grant that comes after the wait ended
+  runs nothing (see `GuardedAdapters.request`).
+  */
   async #run(from: number): Promise<TokenRecord> {
-    const { lock } = this.#options.adapters;
     const timeoutMs = this.#options.refreshTimeoutMs;
     const wait = new AbortController();
     let heard: TokenRecord | undefined;
-    let guardFired = false;
+    let granted = false;
     const onNewer = (record: TokenRecord) => {
       if (record.generation <= from) return;
       heard = record;
       wait.abort(new Error('a newer token arrived'));
     };
     const timer = setTimeout(() => wait.abort(new RefreshTimeoutError('lock', timeoutMs)), timeoutMs);
-    this.#onNewer.add(onNewer);
-    this.#emit('lock:wait', from);
-    try {
-      return await lock.request(
-        async () => {
-          clearTimeout(timer);
-          this.#onNewer.delete(onNewer);
-          if (heard) return this.#adopt(heard);
-          this.#emit('lock:acquired', from);
-          // Safety net over the store calls too, so the lock is always released: refresh (≤ timeoutMs)
-          // plus store reads and writes.
-          return await withDeadline(this.#underLock(from), 2 * timeoutMs, () => {
-            guardFired = true;
-            return new RefreshTimeoutError('refresh', timeoutMs);
-          });
-        },
-        { signal: wait.signal },
-      );
-    } catch (error) {
-      // Another tab (or setToken) produced a newer token while we waited for the lock: adopt it.
-      if (heard) return this.#adopt(heard);
-      if (error instanceof RefreshTimeoutError && (error.phase === 'lock' || guardFired)) {
-        this.#failed(from, error);
-      }
-      throw error;
-    } finally {
+    const stopWaiting = () => {
       clearTimeout(timer);
       this.#onNewer.delete(onNewer);
+      this.#waits.delete(wait);
+    };
+    this.#onNewer.add(onNewer);
+    this.#waits.add(wait);
+    this.#emit('lock:wait', from);
+    try {
+      return await this.#io.request(async () => {
+        granted = true;
+        stopWaiting();
+        this.#emit('lock:acquired', from);
+        return this.#underLock(from);
+      }, wait.signal);
+    } catch (error) {
+      if (granted) throw error;
+      // Another tab (or setToken) produced a newer token while this one waited: adopt it (once).
+      if (heard) return this.#adopt(heard);
+      if (error instanceof DisposedError) throw error;
+      const failed =
+        error instanceof RefreshTimeoutError
+          ? error
+          : new RefreshFailedError(`The refresh lock failed: ${describe(error)}`, { cause: error });
+      this.#failed(from, failed);
+      throw failed;
+    } finally {
+      stopWaiting();
     }
   }
 
   /** Inside the lock: re-read the shared record (double-checked locking), else refresh. */
   async #underLock(failed: number): Promise<TokenRecord> {
-    const { store } = this.#options.adapters;
     let from = failed;
-    const stored = await store.get();
+    const stored = await this.#readStore();
     if (stored && stored.generation > from) {
       const usable = await this.#resolve(stored);
       if (usable) return this.#adopt(usable);
@@ -303,42 +344,81 @@ export class Coordinator {
       from = stored.generation;
     }
     if (this.#current.generation > from) return this.#adopt(this.#current);
+    if (this.#disposed) throw new DisposedError();
 
     this.#stats.refreshes++;
     this.#emit('refresh:start', from);
     const timeoutMs = this.#options.refreshTimeoutMs;
     const controller = new AbortController();
     this.#refreshSignals.add(controller.signal);
-    let normalized: ReturnType<typeof normalizeToken>;
+    const call = Promise.resolve().then(() => this.#options.refresh({ signal: controller.signal }));
+    let normalized: NormalizedToken;
     try {
-      const value = await withDeadline(
-        Promise.resolve().then(() => this.#options.refresh({ signal: controller.signal })),
-        timeoutMs,
-        () => {
+      normalized = normalizeRefreshed(
+        await withDeadline(call, timeoutMs, () => {
           const timeout = new RefreshTimeoutError('refresh', timeoutMs);
           controller.abort(timeout);
           return timeout;
-        },
+        }).catch(async (error: unknown) => {
+          if (!(error instanceof RefreshTimeoutError)) throw error;
+          // refresh() did not stop when its signal aborted: it may still reach the server, which then rotates.
+          // Keep the lock (so no other tab refreshes over it) for one more `refreshTimeoutMs` at most, and
+          // take its result if it comes; honouring the signal ends this wait at once.
+          const late = await bounded(() => call, timeoutMs, 'refresh()');
+          if (late.ok) return late.value;
+          // Past that, a result is still committed if nothing newer exists by then (else dropped).
+          void call.then(
+            (value) => this.#commitLate(from, value),
+            () => undefined,
+          );
+          throw error;
+        }),
       );
-      if (value === null || value === undefined) {
-        throw new SessionExpiredError('refresh() resolved to no token: there is no session to refresh.');
-      }
-      normalized = normalizeToken(value, Date.now(), 'The value refresh() resolved to', true);
     } catch (error) {
       return await this.#fail(from, error);
     }
+    const record = await this.#commit(from, normalized);
+    return record ?? this.#adopt(await this.#newest(from));
+  }
 
-    let record: TokenRecord | undefined;
-    const stored2 = await store.update((current) => {
-      if (current && current.generation > from) return current;
-      record = { generation: Math.max(from, current?.generation ?? 0) + 1, ...normalized };
-      return this.#persisted(record);
+  /**
+  Compare-and-set the refreshed token as generation `from + 1` (or above): in the store when it answers,
+  else in this tab alone; then broadcast it. `undefined` when a newer generation already exists.
+  */
+  async #commit(from: number, normalized: NormalizedToken): Promise<TokenRecord | undefined> {
+    if (this.#current.generation > from) return undefined;
+    let mine = false;
+    const written = await this.#io.write((current) => {
+      mine = !(current && current.generation > from);
+      if (!mine) return current as TokenRecord;
+      return this.#persisted({ generation: Math.max(from, current?.generation ?? 0) + 1, ...normalized });
     });
-    if (!record) return this.#adopt((await this.#resolve(stored2)) ?? stored2);
-    this.#accept(record, false);
+    if (written.ok && !mine) return undefined;
+    // The store failed: keep the token in this tab and broadcast it (the server has rotated already).
+    const generation = written.ok ? written.value.generation : Math.max(from, this.#current.generation) + 1;
+    const record: TokenRecord = { generation, ...normalized };
+    if (!this.#accept(record, false)) return undefined;
     this.#postToken(record);
     this.#emit('refresh:success', record.generation);
     return record;
+  }
+
+  async #commitLate(from: number, value: RefreshResult | null): Promise<void> {
+    if (this.#disposed || this.#current.generation > from) return;
+    let normalized: NormalizedToken;
+    try {
+      normalized = normalizeRefreshed(value);
+    } catch {
+      return;
+    }
+    await this.#commit(from, normalized);
+  }
+
+  /** The newest record known after `from`: the store's, or this tab's. */
+  async #newest(from: number): Promise<TokenRecord> {
+    const stored = await this.#readStore();
+    const usable = stored && stored.generation > from ? await this.#resolve(stored) : undefined;
+    return usable && usable.generation >= this.#current.generation ? usable : this.#current;
   }
 
   /** What goes to the store: the record, or only its generation with `persistToken: false`. */
@@ -354,6 +434,7 @@ export class Coordinator {
   async #resolve(stored: TokenRecord): Promise<TokenRecord | undefined> {
     if (!stored.withheld) return stored;
     if (this.#current.generation >= stored.generation) return this.#current;
+    if (this.#unanswered === stored.generation) return undefined;
     const answered = new Promise<boolean>((resolve) => {
       const done = (value: boolean) => {
         clearTimeout(timer);
@@ -367,19 +448,19 @@ export class Coordinator {
       this.#onNewer.add(onNewer);
     });
     this.#ask(stored.generation);
-    return (await answered) ? this.#current : undefined;
+    if (await answered) return this.#current;
+    this.#unanswered = stored.generation;
+    return undefined;
   }
 
   #ask(generation: number): void {
-    this.#options.adapters.channel.post({ type: 'ask', generation, tabId: this.tabId });
+    this.#io.post({ type: 'ask', generation, tabId: this.tabId });
   }
 
   /** Classify a failed refresh: lost race → adopt; definitive → log every tab out; else transient. */
   async #fail(from: number, error: unknown): Promise<TokenRecord> {
-    const { store, channel } = this.#options.adapters;
-    const stored = await this.#readStore();
-    const usable = stored && stored.generation > from ? await this.#resolve(stored) : undefined;
-    if (usable) return this.#adopt(usable);
+    const newest = await this.#newest(from);
+    if (newest.generation > from) return this.#adopt(newest);
 
     if (!isDefinitiveFailure(error)) {
       const failed =
@@ -391,12 +472,14 @@ export class Coordinator {
     }
 
     let mine = false;
-    const record = await store.update((current) => {
-      if (current && current.generation > from) return current;
-      mine = true;
+    const written = await this.#io.write((current) => {
+      mine = !(current && current.generation > from);
+      if (!mine) return current as TokenRecord;
       return { generation: Math.max(from, current?.generation ?? 0) + 1, token: null, reason: 'expired' };
     });
-    if (!mine) return this.#adopt((await this.#resolve(record)) ?? record);
+    if (written.ok && !mine) return this.#adopt((await this.#resolve(written.value)) ?? written.value);
+    const generation = written.ok ? written.value.generation : Math.max(from, this.#current.generation) + 1;
+    const record: TokenRecord = { generation, token: null, reason: 'expired' };
     const expired =
       error instanceof SessionExpiredError
         ? error
@@ -405,7 +488,7 @@ export class Coordinator {
           });
     this.#failed(from, expired);
     this.#accept(record, false);
-    channel.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'expired' });
+    this.#io.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'expired' });
     this.#expire(record.generation, expired);
     throw expired;
   }
@@ -436,14 +519,17 @@ export class Coordinator {
   #accept(record: TokenRecord, received: boolean): boolean {
     if (record.generation <= this.#current.generation) return false;
     this.#current = record;
+    if (record.token !== null) this.#session = true;
+    else if (record.reason === 'logout') this.#session = false;
     for (const notify of this.#onNewer) notify(record);
     if (received && record.token !== null) this.#emit('token:received', record.generation);
     return true;
   }
 
+  /** The session of this tab ended because a refresh was refused: tell the app, once per session. */
   #expire(generation: number, error: SessionExpiredError): void {
-    if (this.#expiredGeneration >= generation) return;
-    this.#expiredGeneration = generation;
+    if (!this.#session) return;
+    this.#session = false;
     this.#emit('session:expired', generation);
     try {
       this.#options.onSessionExpired?.(error);
@@ -455,7 +541,7 @@ export class Coordinator {
 
   #postToken(record: TokenRecord): void {
     if (record.token === null) return;
-    this.#options.adapters.channel.post({
+    this.#io.post({
       type: 'token',
       generation: record.generation,
       tabId: this.tabId,

@@ -1,5 +1,22 @@
-import { decodeJwt } from 'jose/jwt/decode';
 import type { RefreshResult, TokenRecord } from './types.js';
+
+/**
+The claims of a JWT (`header.payload.signature`, base64url JSON), read without verifying anything;
+`undefined` when `token` is not one.
+*/
+const readClaims = (token: string): { exp?: unknown; iat?: unknown } | undefined => {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const binary = atob((parts[1] as string).replace(/-/g, '+').replace(/_/g, '/'));
+    const claims: unknown = JSON.parse(
+      new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))),
+    );
+    return typeof claims === 'object' && claims !== null ? claims : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 const visibleAscii = /^[\x21-\x7e]+$/;
 
@@ -13,15 +30,11 @@ as `now + (exp - iat)`, so a client whose clock is off neither refreshes on ever
 Other tokens (which may be old) use `exp` as it is. Opaque or malformed tokens give `{}` (reactive only).
 */
 export const readTokenTimes = (token: string, now: number, fresh: boolean): TokenTimes => {
-  try {
-    const { exp, iat } = decodeJwt(token);
-    if (typeof exp !== 'number' || !Number.isFinite(exp)) return {};
-    const hasIat = typeof iat === 'number' && Number.isFinite(iat) && exp > iat;
-    if (fresh && hasIat) return { issuedAt: now, expiresAt: now + (exp - iat) * 1000 };
-    return { issuedAt: hasIat ? iat * 1000 : now, expiresAt: exp * 1000 };
-  } catch {
-    return {};
-  }
+  const { exp, iat } = readClaims(token) ?? {};
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return {};
+  const hasIat = typeof iat === 'number' && Number.isFinite(iat) && exp > iat;
+  if (fresh && hasIat) return { issuedAt: now, expiresAt: now + (exp - iat) * 1000 };
+  return { issuedAt: hasIat ? iat * 1000 : now, expiresAt: exp * 1000 };
 };
 
 /**

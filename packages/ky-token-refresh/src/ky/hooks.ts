@@ -1,126 +1,64 @@
-import { type Hooks, type Options, TimeoutError } from 'ky';
+import type { Hooks, Options } from 'ky';
 import type { Coordinator } from '../core/coordinator.js';
-import { isDueForRefresh } from '../core/token.js';
-import { ReplayError } from '../errors/replay-error.js';
-import { isSessionExpiredError } from '../errors/session-expired-error.js';
-
-/** The parts of the user options the hooks use, already validated and defaulted. */
-export interface HookConfig {
-  shouldRefresh: (response: Response, request: Request) => boolean | Promise<boolean>;
-  isAuthorizedUrl: (url: URL) => boolean;
-  authorize: (request: Request, token: string) => Request | undefined | void;
-  refreshBeforeExpiryMs: number;
-}
-
-/** What the hooks remember about one ky call, keyed by its (per-call) `context` object. */
-interface RequestState {
-  /** The call is the refresh request itself: the hooks leave it alone. */
-  readonly isRefresh: boolean;
-  /** ky's `timeout` for this call, applied to the replay too. */
-  readonly timeout: number | false;
-  /** The caller's own signal, watched directly while waiting and replaying. */
-  readonly signal: AbortSignal | undefined;
-  /** ky's `fetch` for this call (the replay goes through it too). */
-  readonly fetch: ((input: Request) => Promise<Response>) | undefined;
-  /** Set when a token was (or could have been) attached: the URL is authorized. */
-  generation?: number;
-  /** A copy made before sending, body included, to send again after a refresh. */
-  replay?: Request | undefined;
-  replayError?: unknown;
-  replayed?: boolean;
-}
-
-/** The URL without query or fragment (they may carry secrets). */
-const safeUrl = (request: Request): string => {
-  const url = new URL(request.url);
-  return `${url.origin}${url.pathname}`;
-};
+import { type CallState, isResendable, type RequestCycle } from '../http/cycle.js';
 
 /**
-The only part of the package that knows ky. `init` tags each call (and recognises the refresh call by the
-signal handed to `refresh()`), `beforeRequest` attaches the token (refreshing first when it is about to
-expire) and keeps a replayable copy, `afterResponse` turns a 401 into one shared refresh and one replay.
+The key of ky's per-call `context` that opts one call out: `{ context: { tokenRefresh: false } }` sends the
+request as it is, with no token, and returns its 401 untouched (a login form, a public endpoint).
+*/
+export const OPT_OUT_KEY = 'tokenRefresh';
+
+type KyFetch = NonNullable<Options['fetch']>;
+
+/** One ky call, as the door sees it. */
+interface KyCall extends CallState {
+  /** The Request ky built, before any app hook ran, and the resendable body it was built from. */
+  built?: Request;
+  builtBody?: BodyInit | undefined;
+}
+
+/**
+The ky door, the only part of the package that knows ky. Its `init` hook gives each call its own `fetch`:
+a closure over the call (no per-call state hangs on an object the app's hooks may replace) that runs the
+shared request cycle around the `fetch` the call would have used. So the cycle sees the request as it is
+finally sent, after every `beforeRequest` hook of the app's; the replay is sent from inside that `fetch`,
+so ky treats its outcome (a network error, a timeout, a 5xx to retry) like that of any attempt; and two
+instances on one ky instance nest, each handling the URLs it authorizes.
+
+Its `beforeRequest` hook (first in line) only notes the Request ky built and the body it was built from:
+when ky's `fetch` is handed that same Request, no app hook replaced it, and a string, Blob, FormData, … body
+is re-sent by reference instead of copying the request's stream (an upload is not held twice in memory).
+That note travels on `context` under a symbol (object spreads keep it); where it is lost, the request is
+copied, as for a stream.
+
+The refresh request itself (recognised by the signal handed to `refresh()`) is left alone.
 */
 export const createHooks = (
   core: Coordinator,
-  config: HookConfig,
-): Required<Pick<Hooks, 'init' | 'beforeRequest' | 'afterResponse'>> => {
-  const states = new WeakMap<object, RequestState>();
-
+  cycle: RequestCycle,
+): Required<Pick<Hooks, 'init' | 'beforeRequest'>> => {
+  const key = Symbol('ky-token-refresh call');
   const init = (options: Options): void => {
-    // ky has already shallow-cloned `context` for this call because an init hook exists.
-    const context: Record<string, unknown> = { ...options.context };
-    options.context = context;
-    states.set(context, {
-      isRefresh: core.isRefreshSignal(options.signal),
-      signal: options.signal ?? undefined,
-      timeout: options.timeout ?? 10_000,
-      fetch: options.fetch as RequestState['fetch'],
-    });
+    if (core.isRefreshSignal(options.signal)) return;
+    const inner = options.fetch as KyFetch | undefined;
+    const context = options.context as Record<PropertyKey, unknown> | undefined;
+    const call: KyCall = { signal: options.signal, skip: context?.[OPT_OUT_KEY] === false };
+    options.context = { ...context, [key]: call } as Record<string, unknown>;
+    options.fetch = (input, requestInit) => {
+      const request = input instanceof Request ? input : new Request(input, requestInit);
+      return cycle.send(
+        request,
+        (sent) => (inner ?? globalThis.fetch)(sent, requestInit),
+        call,
+        request === call.built ? call.builtBody : undefined,
+      );
+    };
   };
-
-  const beforeRequest: Hooks['beforeRequest'] = [
-    async ({ request, options }) => {
-      const state = states.get(options.context);
-      if (!state || state.isRefresh || core.disposed) return;
-      if (!config.isAuthorizedUrl(new URL(request.url))) return;
-      await core.ready;
-      let record = core.current;
-      if (isDueForRefresh(record, config.refreshBeforeExpiryMs, Date.now())) {
-        try {
-          record = await core.ensureFresh(record.generation, request.signal, state.signal);
-        } catch (error) {
-          // A token that is still valid may be sent after a transient failure; anything else is final.
-          const stillValid = record.expiresAt !== undefined && record.expiresAt > Date.now();
-          if (isSessionExpiredError(error) || request.signal.aborted || state.signal?.aborted || !stillValid)
-            throw error;
-          record = core.current;
-        }
-      }
-      state.generation = record.generation;
-      try {
-        // A request without a body can be sent again as it is; one with a body needs its own copy.
-        state.replay = request.body === null ? request : request.clone();
-      } catch (error) {
-        state.replayError = error;
-      }
-      if (record.token !== null) return config.authorize(request, record.token) ?? undefined;
-      return undefined;
-    },
-  ];
-
-  const afterResponse: Hooks['afterResponse'] = [
-    async ({ request, options, response }) => {
-      const state = states.get(options.context);
-      if (state?.generation === undefined || state.replayed || core.disposed) return;
-      if (!(await config.shouldRefresh(response, request))) return;
-      state.replayed = true;
-      const record = await core.ensureFresh(state.generation, request.signal, state.signal);
-      const copy = state.replay;
-      state.replay = undefined;
-      if (!copy)
-        throw new ReplayError(
-          { method: request.method, url: safeUrl(request) },
-          { cause: state.replayError },
-        );
-      const token = record.token as string;
-      const replay = config.authorize(copy, token) ?? copy;
-      // ky may still retry this call itself (e.g. a 5xx on the replay): let that use the new token too.
-      if (replay !== request) config.authorize(request, token);
-      core.replayed(record.generation, `${replay.method} ${safeUrl(replay)}`);
-      const timeoutSignal = state.timeout === false ? undefined : AbortSignal.timeout(state.timeout);
-      const signals = [replay.signal, state.signal, timeoutSignal].filter((signal) => signal !== undefined);
-      try {
-        return await (state.fetch ?? globalThis.fetch)(
-          new Request(replay, { signal: AbortSignal.any(signals) }),
-        );
-      } catch (error) {
-        if (timeoutSignal?.aborted && !replay.signal.aborted && !state.signal?.aborted)
-          throw new TimeoutError(replay);
-        throw error;
-      }
-    },
-  ];
-
-  return { init: [init], beforeRequest, afterResponse };
+  const noteBuilt: NonNullable<Hooks['beforeRequest']>[number] = ({ request, options }) => {
+    const call = (options.context as Record<PropertyKey, unknown>)[key] as KyCall | undefined;
+    if (!call) return;
+    call.built = request;
+    call.builtBody = isResendable(options.body) ? options.body : undefined;
+  };
+  return { init: [init], beforeRequest: [noteBuilt] };
 };

@@ -71,8 +71,13 @@ export type LoginResult = ({ ok: true } & IssuedTokens) | { ok: false; reason: '
 export interface RefreshRequest {
   /** The refresh token from the cookie; null when there was no cookie. */
   refreshToken: string | null;
-  /** The `X-Requested-With` header (CSRF guard); null when absent. */
+  /** The `X-Requested-With` header (CSRF guard); null when absent. Not looked at for `grant: 'form'`. */
   requestedWith: string | null;
+  /**
+   * How the token came: `cookie` (POST /auth/refresh, the default: ambient authority, so the CSRF guard
+   * applies) or `form` (POST /oauth/token, RFC 6749 §6: the client sent the token itself, no CSRF guard).
+   */
+  grant?: 'cookie' | 'form';
 }
 
 /** Result of {@link AuthServer.refresh}. `kind` tells how the refresh was honoured. */
@@ -94,7 +99,7 @@ export type ConfigureResult = { ok: true; config: AuthServerConfig } | { ok: fal
 export interface AuthServer {
   /** Any non-empty username and password log in; starts a new family (`sid`). */
   login(username: unknown, password: unknown): Promise<LoginResult>;
-  /** Applies the CSRF guard, then the refresh rules to the token from the cookie. */
+  /** Applies the CSRF guard (cookie grant only), then the refresh rules to the presented token. */
   refresh(request: RefreshRequest): Promise<RefreshResult>;
   /** Revokes the family of the token, if it is known. */
   logout(refreshToken: string | null): Promise<void>;
@@ -221,8 +226,8 @@ export function createAuthServer(options: AuthServerOptions): AuthServer {
       return { ok: true, ...tokens };
     },
 
-    async refresh({ refreshToken, requestedWith }) {
-      const early = !requestedWith ? 'csrf' : !refreshToken ? 'missing_token' : null;
+    async refresh({ refreshToken, requestedWith, grant = 'cookie' }) {
+      const early = grant === 'cookie' && !requestedWith ? 'csrf' : !refreshToken ? 'missing_token' : null;
       if (early !== null || !refreshToken) {
         const reason = early ?? 'missing_token';
         await mutate((state) => {

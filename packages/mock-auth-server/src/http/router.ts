@@ -14,7 +14,7 @@ export interface AuthRouterOptions {
   maxBodyBytes?: number;
 }
 
-/** Answers a request, or resolves to null when the path is not the mock's (/auth, /api, /__mock). */
+/** Answers a request, or resolves to null when the path is not the mock's (/auth, /api, /oauth, /__mock). */
 export type AuthRouter = (request: AuthRequest) => Promise<AuthResponse | null>;
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
@@ -93,6 +93,53 @@ function tokenResponse(url: URL, tokens: IssuedTokens): AuthResponse {
   );
 }
 
+const isFormType = (contentType: string | null) =>
+  contentType !== null && /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType);
+
+/** An RFC 6749 §5.2 error answer (400), with the mock's `reason` where there is one. */
+const oauthError = (error: string, description: string, extra: Record<string, unknown> = {}) =>
+  json(400, { error, error_description: description, ...extra }, { headers: { Pragma: 'no-cache' } });
+
+/** Parsed `application/x-www-form-urlencoded` parameters, or why they are refused. */
+type FormBody = { ok: true; params: Map<string, string> } | { ok: false; response: AuthResponse };
+
+/** Parses a form body strictly: bad percent-encoding and repeated parameters (RFC 6749 §3.2) are refused. */
+function parseForm(text: string): FormBody {
+  const params = new Map<string, string>();
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const index = part.indexOf('=');
+    const [rawName, rawValue] = index < 0 ? [part, ''] : [part.slice(0, index), part.slice(index + 1)];
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent(rawName.replaceAll('+', ' '));
+      value = decodeURIComponent(rawValue.replaceAll('+', ' '));
+    } catch {
+      return { ok: false, response: oauthError('invalid_request', 'Malformed form body') };
+    }
+    if (params.has(name)) {
+      return { ok: false, response: oauthError('invalid_request', `Parameter "${name}" is repeated`) };
+    }
+    params.set(name, value);
+  }
+  return { ok: true, params };
+}
+
+/** The RFC 6749 §5.1 answer: the refresh token in the body (no cookie), omitted when rotation is off. */
+function oauthTokenResponse(tokens: IssuedTokens): AuthResponse {
+  return json(
+    200,
+    {
+      access_token: tokens.accessToken,
+      token_type: 'Bearer',
+      expires_in: tokens.expiresIn,
+      ...(tokens.refreshToken !== null && { refresh_token: tokens.refreshToken }),
+    },
+    { headers: { Pragma: 'no-cache' } },
+  );
+}
+
 /** Creates the router over an auth server. */
 export function createAuthRouter(server: AuthServer, options: AuthRouterOptions = {}): AuthRouter {
   const maxBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
@@ -134,6 +181,42 @@ export function createAuthRouter(server: AuthServer, options: AuthRouterOptions 
 
     await server.logout(cookie);
     return noContent([refreshCookie(url, null, 0)]);
+  }
+
+  /** POST /oauth/token: the password grant (login) and the refresh_token grant, form-encoded, CLI-style. */
+  async function oauth(request: AuthRequest, action: string): Promise<AuthResponse> {
+    if (action !== 'token') return json(404, { error: 'not_found' });
+    if (request.method !== 'POST') return methodNotAllowed('POST');
+    const body = await request.readBody(maxBytes);
+    if (!body.ok) return json(413, { error: 'payload_too_large', limit: maxBytes });
+    if (!isFormType(request.headers.get('content-type'))) {
+      return json(415, {
+        error: 'unsupported_media_type',
+        error_description: 'Send application/x-www-form-urlencoded',
+      });
+    }
+    const form = parseForm(body.text);
+    if (!form.ok) return form.response;
+    const { params } = form;
+    const grantType = params.get('grant_type');
+    if (grantType === 'password') {
+      const result = await server.login(params.get('username'), params.get('password'));
+      if (!result.ok) {
+        return oauthError('invalid_grant', 'Wrong username or password', { reason: 'invalid_credentials' });
+      }
+      return oauthTokenResponse(result);
+    }
+    if (grantType === 'refresh_token') {
+      const refreshToken = params.get('refresh_token') ?? '';
+      if (refreshToken === '') return oauthError('invalid_request', 'refresh_token is missing');
+      const result = await server.refresh({ refreshToken, requestedWith: null, grant: 'form' });
+      if (result.ok) return oauthTokenResponse(result);
+      return oauthError('invalid_grant', 'The refresh token is not valid', { reason: result.reason });
+    }
+    if (grantType === undefined || grantType === '') {
+      return oauthError('invalid_request', 'grant_type is missing');
+    }
+    return oauthError('unsupported_grant_type', 'Use password or refresh_token');
   }
 
   async function api(request: AuthRequest, path: string): Promise<AuthResponse> {
@@ -196,7 +279,7 @@ export function createAuthRouter(server: AuthServer, options: AuthRouterOptions 
   return async (request) => {
     const path = request.url.pathname;
     const declared = Number(request.headers.get('content-length') ?? '0');
-    const owned = /^\/(auth|api|__mock)(\/|$)/.exec(path);
+    const owned = /^\/(auth|api|oauth|__mock)(\/|$)/.exec(path);
     if (owned === null) return null;
     if (declared > maxBytes) return json(413, { error: 'payload_too_large', limit: maxBytes });
     const action = path.slice(owned[0].length);
@@ -205,6 +288,8 @@ export function createAuthRouter(server: AuthServer, options: AuthRouterOptions 
         return auth(request, action);
       case 'api':
         return api(request, path);
+      case 'oauth':
+        return oauth(request, action);
       default:
         return mock(request, action);
     }

@@ -9,7 +9,7 @@ export interface MockAuthHandlersOptions extends AuthRouterOptions {
   /** Where the refresh cookie lives between requests (see {@link CookieJar}); share it between tabs. */
   cookieJar: CookieJar;
   /**
-   * Prefix of the handled paths, e.g. `http://localhost:5173`. Default `''`: /auth/*, /api/* and /__mock/*
+   * Prefix of the handled paths, e.g. `http://localhost:5173`. Default `''`: /auth/*, /api/*, /oauth/* and /__mock/*
    * relative to the page's origin.
    */
   baseUrl?: string;
@@ -46,5 +46,5 @@ export function createMockAuthHandlers(server: AuthServer, options: MockAuthHand
     if (withCookies) await cookieJar.apply(url, response.cookies);
     return new HttpResponse(response.body, { status: response.status, headers: response.headers });
   };
-  return ['auth', 'api', '__mock'].map((prefix) => http.all(`${baseUrl}/${prefix}/*`, resolve));
+  return ['auth', 'api', 'oauth', '__mock'].map((prefix) => http.all(`${baseUrl}/${prefix}/*`, resolve));
 }

@@ -15,7 +15,7 @@ export interface NodeAdapterOptions {
   server?: AuthServer;
   /** Initial configuration when `server` is not given. */
   config?: ConfigPatch;
-  /** Serve files from this directory for every path that is not /auth, /api or /__mock. */
+  /** Serve files from this directory for every path that is not /auth, /api, /oauth or /__mock. */
   staticDir?: string;
   /** Largest accepted request body. Default 64 KiB. */
   maxBodyBytes?: number;

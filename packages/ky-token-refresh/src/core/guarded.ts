@@ -1,0 +1,118 @@
+import type { Adapters, ChannelMessage, TokenRecord } from './types.js';
+
+/** What a bounded adapter call gives back: its value, or why there is none. Never a rejection. */
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: unknown };
+
+const report = (error: unknown): void => {
+  (globalThis as { reportError?: (error: unknown) => void }).reportError?.(error);
+};
+
+/**
+Settle with the outcome of `call` (a synchronous throw included) within `ms`. A call that has not settled by
+then is given up: its outcome is `ok: false`, and whatever it does later is ignored here.
+*/
+export const bounded = <T>(call: () => Promise<T> | T, ms: number, what: string): Promise<Outcome<T>> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(
+      () => resolve({ ok: false, error: new Error(`${what} did not answer within ${ms} ms.`) }),
+      ms,
+    );
+    const settle = (outcome: Outcome<T>) => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    try {
+      Promise.resolve(call()).then(
+        (value) => settle({ ok: true, value }),
+        (error: unknown) => settle({ ok: false, error }),
+      );
+    } catch (error) {
+      settle({ ok: false, error });
+    }
+  });
+
+/**
+The one place where the coordinator meets its adapters. Lock, channel and store may be remote, slow and
+fallible (IndexedDB that cannot open, a quota error, a closed channel, a lock adapter that ignores its
+signal); every call goes through here, bounded and caught, so a failure or a time-out is a value the
+coordinator reasons about, never a raw rejection reaching a caller and never an unbounded wait.
+- store: `read`/`write` settle within `storeTimeoutMs` with an `Outcome`. The store is an optimisation,
+  never a gate: the coordinator refreshes when it cannot read, and keeps and broadcasts a token it could
+  not write.
+- channel: `post`/`subscribe`/`close` never throw (a lost message costs a store read, not a request).
+- lock: `request` rejects with `signal.reason` as soon as `signal` aborts before the grant, even when the
+  adapter does not honour the signal, and a task granted after that is never run.
+*/
+export class GuardedAdapters {
+  readonly #adapters: Adapters;
+  readonly #storeTimeoutMs: number;
+
+  constructor(adapters: Adapters, storeTimeoutMs: number) {
+    this.#adapters = adapters;
+    this.#storeTimeoutMs = storeTimeoutMs;
+  }
+
+  /** The shared record (`undefined` when none is stored yet). */
+  read(): Promise<Outcome<TokenRecord | undefined>> {
+    return bounded(() => this.#adapters.store.get(), this.#storeTimeoutMs, 'store.get()');
+  }
+
+  /** Atomic read-modify-write of the shared record. */
+  write(updater: (current: TokenRecord | undefined) => TokenRecord): Promise<Outcome<TokenRecord>> {
+    return bounded(() => this.#adapters.store.update(updater), this.#storeTimeoutMs, 'store.update()');
+  }
+
+  post(message: ChannelMessage): void {
+    try {
+      this.#adapters.channel.post(message);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  subscribe(listener: (message: ChannelMessage) => void): () => void {
+    try {
+      const stop = this.#adapters.channel.subscribe(listener);
+      return () => {
+        try {
+          stop();
+        } catch (error) {
+          report(error);
+        }
+      };
+    } catch (error) {
+      report(error);
+      return () => undefined;
+    }
+  }
+
+  close(): void {
+    try {
+      this.#adapters.channel.close();
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  request<T>(task: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      // Granted after the caller gave up (an adapter that ignores its signal, or a grant racing the abort):
+      // the task is not run, so nothing starts under a lock nobody waits for.
+      const run = (): Promise<T> => {
+        if (signal.aborted) return Promise.reject(signal.reason);
+        signal.removeEventListener('abort', onAbort);
+        return task();
+      };
+      try {
+        this.#adapters.lock.request(run, { signal }).then(resolve, reject);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+}

@@ -1,0 +1,148 @@
+import type { Coordinator } from '../core/coordinator.js';
+import { isDueForRefresh } from '../core/token.js';
+import type { TokenRecord } from '../core/types.js';
+import { ReplayError } from '../errors/replay-error.js';
+import { isSessionExpiredError } from '../errors/session-expired-error.js';
+
+/** The parts of the user options the request cycle uses, already validated and defaulted. */
+export interface CycleConfig {
+  shouldRefresh: (response: Response, request: Request) => boolean | Promise<boolean>;
+  isAuthorizedUrl: (url: URL) => boolean;
+  authorize: (request: Request, token: string) => Request | undefined | void;
+  refreshBeforeExpiryMs: number;
+}
+
+/** Sends one request over the network (the app's `fetch`, ky's `fetch` option, …). */
+export type Transport = (request: Request) => Promise<Response>;
+
+/** What the cycle knows about one call, besides its Request. */
+export interface CallState {
+  /** The caller's own signal, watched besides `request.signal` (in Node the latter may stop following it). */
+  readonly signal?: AbortSignal | null | undefined;
+  /** The call opted out: sent as it is, no token, its 401 returned untouched. */
+  readonly skip?: boolean | undefined;
+  /** Set once the call has been replayed: a call is replayed at most once, whatever retries follow. */
+  replayed?: boolean;
+}
+
+/**
+Whether a request body can be sent again as it is (so it is kept by reference, not copied): everything but a
+stream.
+*/
+export const isResendable = (body: unknown): body is BodyInit =>
+  typeof body === 'string' ||
+  body instanceof Blob ||
+  body instanceof ArrayBuffer ||
+  ArrayBuffer.isView(body) ||
+  body instanceof URLSearchParams ||
+  body instanceof FormData;
+
+/**
+`request` (whose body was consumed) with `body` again. FormData is serialised anew with a new boundary, so
+its Content-Type is left for the new body to set.
+*/
+const withBody = (request: Request, body: BodyInit): Request => {
+  if (!(body instanceof FormData)) return new Request(request, { body });
+  // From the entries: in Node (undici), `new Headers(headers)` can miss a header set after the last read.
+  const headers = new Headers([...request.headers]);
+  headers.delete('content-type');
+  return new Request(request, { body, headers });
+};
+
+/** The URL without query or fragment (they may carry secrets). */
+const safeUrl = (request: Request): string => {
+  const url = new URL(request.url);
+  return `${url.origin}${url.pathname}`;
+};
+
+/**
+The request cycle on plain Request/Response, shared by both doors (the ky hooks and `auth.fetch`):
+- authorize: on a URL `isAuthorizedUrl` accepts, wait for the shared record, get a token first when none is
+  known yet (one bootstrap refresh from the cookie, shared by every tab) or when it is about to expire,
+  attach it, and remember the generation it was sent with;
+- keep what a replay needs: the request as it is finally sent (after the app's own hooks); its body by
+  reference when the door knows it and it can be sent again (a string, Blob, FormData, …), else a copy of
+  the request taken before the first send (a stream);
+- a 401 (`shouldRefresh`) on a request that carried a token: one shared refresh, then one replay of that
+  request with the new token. A 401 on a request that carried none (a login form, a visitor) goes back to
+  the caller untouched.
+*/
+export class RequestCycle {
+  readonly #core: Coordinator;
+  readonly #config: CycleConfig;
+
+  constructor(core: Coordinator, config: CycleConfig) {
+    this.#core = core;
+    this.#config = config;
+  }
+
+  /**
+  Send `request` with `transport`. `body`: the body `request` was built from, when it is known and
+  resendable; the replay then re-sends it by reference instead of a copy of the request's stream.
+  */
+  async send(
+    request: Request,
+    transport: Transport,
+    call: CallState = {},
+    body?: BodyInit,
+  ): Promise<Response> {
+    const core = this.#core;
+    if (call.skip || core.disposed || !this.#config.isAuthorizedUrl(new URL(request.url))) {
+      return transport(request);
+    }
+    const record = await this.#tokenFor(request, call);
+    if (record.token === null) return transport(request);
+
+    let copy: Request | undefined;
+    let copyError: unknown;
+    try {
+      // Sent again as it is: a request without a body, or one whose resendable body is known. A stream
+      // (or a body of unknown origin) needs its own copy, taken before the first send consumes it.
+      copy = request.body === null || body !== undefined ? undefined : request.clone();
+    } catch (error) {
+      copyError = error;
+    }
+    const sent = this.#config.authorize(request, record.token) ?? request;
+    const response = await transport(sent);
+    if (call.replayed || core.disposed) return response;
+    // Awaited only when it is a promise: the happy path pays no extra turn for the default check.
+    const verdict = this.#config.shouldRefresh(response, sent);
+    if (verdict !== true && (verdict === false || !(await verdict))) return response;
+
+    call.replayed = true;
+    const fresh = await core.ensureFresh(record.generation, sent.signal, call.signal);
+    if (request.body !== null && body === undefined && !copy) {
+      throw new ReplayError({ method: sent.method, url: safeUrl(sent) }, { cause: copyError });
+    }
+    // The 401's body is not read: free its connection.
+    response.body?.cancel().catch(() => undefined);
+    // From the request as it was finally sent, before the old token went on it.
+    const replay = copy ?? (body === undefined ? new Request(request) : withBody(request, body));
+    const authorized = this.#config.authorize(replay, fresh.token as string) ?? replay;
+    core.replayed(fresh.generation, `${authorized.method} ${safeUrl(authorized)}`);
+    return transport(authorized);
+  }
+
+  /**
+  The record to send with: the current one, after a bootstrap refresh when no token is known yet and no
+  session has ended in this tab, or after a proactive refresh when the token is about to expire.
+  */
+  async #tokenFor(request: Request, call: CallState): Promise<TokenRecord> {
+    const core = this.#core;
+    if (!core.isReady) await core.ensureReady(request.signal, call.signal);
+    const record = core.current;
+    const bootstrap = record.token === null && !record.reason;
+    if (!bootstrap && !isDueForRefresh(record, this.#config.refreshBeforeExpiryMs, Date.now())) return record;
+    try {
+      return await core.ensureFresh(record.generation, request.signal, call.signal);
+    } catch (error) {
+      if (request.signal.aborted || call.signal?.aborted) throw error;
+      // No session to bootstrap (a visitor, a refused cookie) or a transient failure: send without a token.
+      if (bootstrap) return core.current;
+      // A token that is still valid may be sent after a transient failure; anything else is final.
+      const stillValid = record.expiresAt !== undefined && record.expiresAt > Date.now();
+      if (isSessionExpiredError(error) || !stillValid) throw error;
+      return core.current;
+    }
+  }
+}

@@ -1,0 +1,387 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import {
+  type Answer,
+  type CookieShape,
+  isInvalidGrant,
+  issuedRefreshToken,
+  jsonAnswer,
+  type Shape,
+  upstreamFailureAnswer,
+} from './answer.ts';
+import { keyId, type TokenCrypto } from './crypto.ts';
+import { StoreUnavailableError, UpstreamError, WaitTimeoutError } from './errors.ts';
+import type { ProxyMetrics } from './metrics.ts';
+import type { NormalizedOptions } from './options.ts';
+import type { AcquireResult, CoalesceStore, CompleteRequest } from './store/types.ts';
+
+/** One refresh to coalesce: the token, how it came, and how to send it upstream. */
+export interface RefreshCall {
+  token: string;
+  /** Client authentication material (empty when none): part of the key. */
+  binding: string;
+  shape: Shape;
+  /** Sends this request upstream; rejects with {@link UpstreamError} only. */
+  send(): Promise<Answer>;
+}
+
+/** The answer for a refresh and how it was obtained. */
+export interface Resolution {
+  answer: Answer;
+  outcome: 'forwarded' | 'coalesced' | 'bypass' | 'error';
+}
+
+type Settings = Pick<
+  NormalizedOptions,
+  | 'dedupWindowMs'
+  | 'leaseMs'
+  | 'renewLease'
+  | 'waitTimeoutMs'
+  | 'pollMs'
+  | 'storeFailure'
+  | 'storeGraceMs'
+  | 'trackTtlMs'
+  | 'overuseThreshold'
+>;
+
+/** Dependencies of {@link Coalescer}. */
+export interface CoalescerDeps {
+  store: CoalesceStore;
+  crypto: TokenCrypto;
+  metrics: ProxyMetrics;
+  logger: Logger;
+  settings: Settings;
+  cookie: CookieShape;
+}
+
+/** Warn at most this often about the store being down (a warning per request would flood). */
+const STORE_WARN_INTERVAL_MS = 5_000;
+
+/**
+ * The coalescing protocol. Per store key (the HMAC of the token): in this process one flow (single-flight
+ * over a Map), and across processes the store's lease: the holder goes upstream and completes (stores,
+ * publishes, releases); the others wait, bounded, for the wake-up or the stored answer, and take the lease
+ * over only when it expired with no answer stored (its holder died).
+ */
+export class Coalescer {
+  readonly #store: CoalesceStore;
+  readonly #crypto: TokenCrypto;
+  readonly #metrics: ProxyMetrics;
+  readonly #logger: Logger;
+  readonly #settings: Settings;
+  readonly #cookie: CookieShape;
+  readonly #flows = new Map<string, Promise<Resolution>>();
+  readonly #wakers = new Map<string, Set<(sealed: string) => void>>();
+  readonly #retries = new Set<NodeJS.Timeout>();
+  #stopped = false;
+  #lastStoreWarnAt = 0;
+
+  constructor(deps: CoalescerDeps) {
+    this.#store = deps.store;
+    this.#crypto = deps.crypto;
+    this.#metrics = deps.metrics;
+    this.#logger = deps.logger;
+    this.#settings = deps.settings;
+    this.#cookie = deps.cookie;
+  }
+
+  /** Starts listening for answers published by other instances. */
+  start(): Promise<void> {
+    return this.#store.start((key, sealed) => {
+      for (const wake of this.#wakers.get(key) ?? []) wake(sealed);
+    });
+  }
+
+  /** Stops background work (retries of a failed publish); flows in progress still end, bounded. */
+  stop(): void {
+    this.#stopped = true;
+    for (const timer of this.#retries) clearTimeout(timer);
+    this.#retries.clear();
+  }
+
+  /** Flows in progress in this process (for graceful shutdown and tests). */
+  get active(): number {
+    return this.#flows.size;
+  }
+
+  /** Resolves one refresh: joins this process's flow for the key, or starts one. Never rejects. */
+  async refresh(call: RefreshCall): Promise<Resolution> {
+    const key = this.#crypto.key(call.token, call.binding);
+    const running = this.#flows.get(key);
+    if (running !== undefined) {
+      const started = performance.now();
+      const resolution = await running;
+      this.#metrics.waitSeconds.observe((performance.now() - started) / 1000);
+      return { answer: resolution.answer, outcome: resolution.outcome === 'error' ? 'error' : 'coalesced' };
+    }
+    const flow = this.#flow(key, call);
+    this.#flows.set(key, flow);
+    try {
+      return await flow;
+    } finally {
+      if (this.#flows.get(key) === flow) this.#flows.delete(key);
+    }
+  }
+
+  async #flow(key: string, call: RefreshCall): Promise<Resolution> {
+    const { leaseMs, trackTtlMs, pollMs, waitTimeoutMs } = this.#settings;
+    const started = performance.now();
+    const deadline = started + waitTimeoutMs;
+    let woken: string | null = null;
+    let nudge: (() => void) | null = null;
+    const wake = (sealed: string) => {
+      woken = sealed;
+      nudge?.();
+    };
+    const wakers = this.#wakers.get(key) ?? new Set();
+    wakers.add(wake);
+    this.#wakers.set(key, wakers);
+    try {
+      // Bounded in count as well as in time: each round is a store call (bounded) plus at most one poll.
+      const maxRounds = Math.ceil(waitTimeoutMs / pollMs) + 2;
+      let sawBusy = false;
+      let failingSince: number | null = null;
+      // After store trouble a vanished lease may be a lost one (Redis restarted), not an expired one: its
+      // holder may be alive and about to publish. Take over only once a whole lease has passed.
+      let holdOffUntil = 0;
+      for (let round = 0; round < maxRounds; round += 1) {
+        if (woken !== null) return this.#shared(key, call, woken, started);
+        let step: AcquireResult;
+        try {
+          const take = failingSince === null && performance.now() >= holdOffUntil;
+          step = await this.#store.acquire(key, leaseMs, trackTtlMs, take);
+          if (failingSince !== null) holdOffUntil = performance.now() + leaseMs;
+          failingSince = null;
+          if (step.kind === 'free') step = { kind: 'busy' };
+        } catch (error) {
+          if (!(error instanceof StoreUnavailableError)) throw error;
+          // Another request holds the lease: ride out short store trouble (its answer may still come).
+          const now = performance.now();
+          failingSince ??= now;
+          if (!sawBusy || now - failingSince >= this.#settings.storeGraceMs) throw error;
+          this.#metrics.storeErrors.inc({ operation: error.operation });
+          step = { kind: 'busy' };
+        }
+        if (step.kind === 'busy' && !sawBusy) {
+          sawBusy = true;
+          this.#logger.debug({ event: 'waiting', key: keyId(key) }, 'another request holds the lease');
+        }
+        if (step.kind === 'answer') {
+          this.#countLate(key, step.lateCount);
+          return this.#shared(key, call, step.sealed, started);
+        }
+        if (step.kind === 'lease') {
+          this.#countLate(key, step.lateCount);
+          return await this.#lead(key, call, step.lease, step.issuedAt);
+        }
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(pollMs, left));
+          nudge = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          if (woken !== null) nudge();
+        });
+        nudge = null;
+      }
+      const error = new WaitTimeoutError(waitTimeoutMs);
+      this.#metrics.waitSeconds.observe((performance.now() - started) / 1000);
+      this.#logger.warn({ event: 'wait_timeout', key: keyId(key), waitedMs: waitTimeoutMs }, error.message);
+      return {
+        outcome: 'error',
+        answer: jsonAnswer(
+          504,
+          {
+            error: 'refresh_wait_timeout',
+            reason: 'no answer from the request holding the lock in time',
+            code: error.code,
+          },
+          call.shape,
+        ),
+      };
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      return this.#storeDown(call, error);
+    } finally {
+      wakers.delete(wake);
+      if (wakers.size === 0 && this.#wakers.get(key) === wakers) this.#wakers.delete(key);
+    }
+  }
+
+  /** Opens a shared answer and renders it for this request's shape. */
+  #shared(key: string, call: RefreshCall, sealed: string, started: number): Resolution {
+    this.#metrics.waitSeconds.observe((performance.now() - started) / 1000);
+    const plain = this.#crypto.open(call.token, key, sealed);
+    if (plain === null) throw new StoreUnavailableError('open', 'a stored answer could not be opened');
+    return { outcome: 'coalesced', answer: JSON.parse(plain) as Answer };
+  }
+
+  /** Holds the lease: upstream call (lease renewed meanwhile), then complete. */
+  async #lead(key: string, call: RefreshCall, lease: string, issuedAt: number | null): Promise<Resolution> {
+    const renewal = this.#renewWhileRunning(key, lease);
+    let answer: Answer;
+    try {
+      answer = await this.#send(call);
+    } finally {
+      renewal.stop();
+    }
+    const child = issuedRefreshToken(answer, this.#cookie);
+    const now = Date.now();
+    if (child !== null && issuedAt !== null)
+      this.#metrics.tokenLifetimeSeconds.observe((now - issuedAt) / 1000);
+    const sealed = this.#crypto.seal(call.token, key, JSON.stringify(answer));
+    const request: CompleteRequest = {
+      key,
+      lease,
+      sealed,
+      ttlMs: answer.cacheable ? this.#settings.dedupWindowMs : 0,
+      rotatedTo: child === null ? null : this.#crypto.key(child, call.binding),
+      trackTtlMs: this.#settings.trackTtlMs,
+      now,
+    };
+    try {
+      const done = await this.#store.complete(request);
+      if (!done.owned) {
+        this.#logger.warn(
+          { event: 'lease_lost', key: keyId(key), stored: done.stored },
+          'the lease expired before the upstream call ended (stale owner: the stored answer was not overwritten)',
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.#metrics.storeErrors.inc({ operation: error.operation });
+      this.#warnStore(error);
+      this.#retryComplete(request);
+    }
+    return { outcome: 'forwarded', answer };
+  }
+
+  /**
+   * The answer could not be stored and published: keep trying in the background, bounded by the waiters'
+   * own bound, so waiters on other instances that ride out a short store outage still get it. A stale
+   * lease (Redis restarted without persistence) stores it only where no answer exists.
+   */
+  #retryComplete(request: CompleteRequest): void {
+    const { pollMs, waitTimeoutMs } = this.#settings;
+    const started = Date.now();
+    const attempt = (count: number) => {
+      const timer = setTimeout(async () => {
+        this.#retries.delete(timer);
+        if (this.#stopped) return;
+        const elapsed = Date.now() - started;
+        const ttlMs = request.ttlMs === 0 ? 0 : Math.max(1, request.ttlMs - elapsed);
+        try {
+          await this.#store.complete({ ...request, ttlMs, now: Date.now() });
+          this.#logger.info(
+            { event: 'publish_retried', key: keyId(request.key), attempts: count },
+            'answer published late',
+          );
+        } catch (error) {
+          if (!(error instanceof StoreUnavailableError)) throw error;
+          this.#metrics.storeErrors.inc({ operation: error.operation });
+          if (elapsed + pollMs < waitTimeoutMs) attempt(count + 1);
+        }
+      }, pollMs);
+      timer.unref();
+      this.#retries.add(timer);
+    };
+    attempt(1);
+  }
+
+  /** Goes upstream; failures become answers (502/504, not cacheable); counts statuses and conflicts. */
+  async #send(call: RefreshCall): Promise<Answer> {
+    let answer: Answer;
+    try {
+      answer = await call.send();
+      this.#metrics.upstreamCalls.inc({ status: String(answer.status) });
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      this.#metrics.upstreamCalls.inc({
+        status: error.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'network_error',
+      });
+      this.#logger.warn({ event: 'upstream_error', code: error.code }, error.message);
+      answer = upstreamFailureAnswer(error, call.shape);
+    }
+    if (isInvalidGrant(answer)) this.#metrics.conflicts.inc();
+    return answer;
+  }
+
+  #renewWhileRunning(key: string, lease: string): { stop(): void } {
+    const { leaseMs, renewLease } = this.#settings;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    if (!renewLease) return { stop: () => undefined };
+    const every = Math.max(10, Math.floor(leaseMs / 3));
+    const tick = async () => {
+      if (stopped) return;
+      try {
+        const kept = await this.#store.renew(key, lease, leaseMs);
+        this.#metrics.leaseRenewals.inc({ result: kept ? 'ok' : 'lost' });
+        if (!kept) {
+          this.#logger.warn(
+            { event: 'lease_lost', key: keyId(key) },
+            'lease lost while the upstream call runs',
+          );
+          return;
+        }
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        this.#metrics.leaseRenewals.inc({ result: 'error' });
+        this.#metrics.storeErrors.inc({ operation: error.operation });
+      }
+      if (!stopped) timer = setTimeout(tick, every);
+    };
+    timer = setTimeout(tick, every);
+    return {
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
+  }
+
+  /** The store failed: fail-open forwards directly (still single-flight in this process), fail-closed 503. */
+  async #storeDown(call: RefreshCall, error: StoreUnavailableError): Promise<Resolution> {
+    this.#metrics.storeErrors.inc({ operation: error.operation });
+    this.#warnStore(error);
+    if (this.#settings.storeFailure === 'closed') {
+      return {
+        outcome: 'error',
+        answer: jsonAnswer(
+          503,
+          {
+            error: 'store_unavailable',
+            reason: `the shared store failed (${error.operation})`,
+            code: error.code,
+          },
+          call.shape,
+        ),
+      };
+    }
+    return { outcome: 'bypass', answer: await this.#send(call) };
+  }
+
+  #warnStore(error: StoreUnavailableError): void {
+    const now = Date.now();
+    if (now - this.#lastStoreWarnAt < STORE_WARN_INTERVAL_MS) return;
+    this.#lastStoreWarnAt = now;
+    this.#logger.warn(
+      { event: 'store_unavailable', operation: error.operation, policy: this.#settings.storeFailure },
+      `${error.message}: ${this.#settings.storeFailure === 'open' ? 'forwarding without coalescing' : 'answering 503'}`,
+    );
+  }
+
+  #countLate(key: string, lateCount: number): void {
+    if (lateCount <= 0) return;
+    this.#metrics.rotatedTokenPresentations.inc();
+    const threshold = this.#settings.overuseThreshold;
+    if (lateCount !== threshold + 1) return;
+    this.#metrics.rotatedTokenOveruse.inc();
+    this.#logger.warn(
+      { event: 'rotated_token_overuse', key: keyId(key), presentations: lateCount, threshold },
+      `a refresh token was presented more than ${threshold} times after its rotation`,
+    );
+  }
+}

@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { createClient } from 'redis';
+import { StoreUnavailableError } from '../errors.ts';
+import type { AcquireResult, CoalesceStore, CompleteRequest, CompleteResult } from './types.ts';
+
+type RedisClient = ReturnType<typeof createClient>;
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** `redis://host:port[/db]`. */
+  url: string;
+  /** Upper bound of every Redis call; past it the call fails as unavailable. Default 500 ms. */
+  commandTimeoutMs?: number;
+  /** Key prefix. Default `rp:`. */
+  prefix?: string;
+  /** Connection trouble is logged here (rate-limited); default silent. */
+  logger?: Logger;
+}
+
+const ACQUIRE = `
+local function late()
+  if redis.call('HEXISTS', KEYS[3], 'rotatedAt') == 1 then
+    local n = redis.call('HINCRBY', KEYS[3], 'late', 1)
+    redis.call('PEXPIRE', KEYS[3], ARGV[3])
+    return n
+  end
+  return 0
+end
+local res = redis.call('GET', KEYS[1])
+if res then return {0, res, late()} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {2} end
+if ARGV[4] == '0' then return {3} end
+local fence = redis.call('INCR', KEYS[4])
+local lease = fence .. ':' .. ARGV[2]
+redis.call('SET', KEYS[2], lease, 'NX', 'PX', ARGV[1])
+local issued = redis.call('HGET', KEYS[3], 'issuedAt') or ''
+return {1, lease, fence, issued, late()}
+`;
+
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
+const COMPLETE = `
+local owned = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]); owned = 1 end
+local stored = 0
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  if owned == 1 then redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl); stored = 1
+  elseif redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ttl) then stored = 1 end
+end
+if ARGV[5] == '1' then
+  redis.call('HSETNX', KEYS[3], 'rotatedAt', ARGV[6]); redis.call('PEXPIRE', KEYS[3], ARGV[7])
+  redis.call('HSETNX', KEYS[4], 'issuedAt', ARGV[6]); redis.call('PEXPIRE', KEYS[4], ARGV[7])
+end
+redis.call('PUBLISH', ARGV[4], ARGV[2])
+return {owned, stored}
+`;
+
+/**
+ * The shared store on Redis (one primary; not Redis Cluster: the scripts touch keys of several slots).
+ * Every command goes through {@link RedisStore.#call}, the one place that bounds it in time and turns any
+ * failure into a {@link StoreUnavailableError}; the offline queue is off, so a command sent while Redis is
+ * down fails at once instead of waiting for a reconnect. Wake-ups come from one pattern subscription
+ * (`rp:done:*`) per instance, re-subscribed by node-redis after a reconnect.
+ */
+export class RedisStore implements CoalesceStore {
+  readonly kind = 'redis';
+  readonly shared = true;
+  readonly #client: RedisClient;
+  readonly #subscriber: RedisClient;
+  readonly #timeoutMs: number;
+  readonly #prefix: string;
+  readonly #owner = randomBytes(8).toString('hex');
+  readonly #logger: Logger | undefined;
+  #healthy = false;
+  #closed = false;
+  #lastWarnAt = 0;
+
+  constructor(options: RedisStoreOptions) {
+    this.#timeoutMs = options.commandTimeoutMs ?? 500;
+    this.#prefix = options.prefix ?? 'rp:';
+    this.#logger = options.logger;
+    const socket = {
+      connectTimeout: Math.max(1_000, this.#timeoutMs * 2),
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
+    };
+    this.#client = createClient({ url: options.url, socket, disableOfflineQueue: true });
+    // The subscriber keeps its queue so PSUBSCRIBE waits for the connection; it is never awaited unbounded.
+    this.#subscriber = createClient({ url: options.url, socket });
+    for (const client of [this.#client, this.#subscriber]) {
+      client.on('error', (error: unknown) => this.#warn('redis connection error', error));
+      client.on('ready', () => {
+        this.#healthy = true;
+      });
+    }
+  }
+
+  async start(onDone: (key: string, sealed: string) => void): Promise<void> {
+    const done = `${this.#prefix}done:`;
+    const connect = this.#client
+      .connect()
+      .catch((error: unknown) => this.#warn('redis connect failed', error));
+    const subscribed = this.#subscriber
+      .connect()
+      .then(() =>
+        this.#subscriber.pSubscribe(`${done}*`, (message, channel) => {
+          onDone(channel.slice(done.length), message);
+        }),
+      )
+      .catch((error: unknown) => this.#warn('redis subscribe failed', error));
+    // Bounded: a proxy starts (and fails open or closed) even when Redis is down; node-redis keeps trying.
+    await Promise.race([Promise.all([connect, subscribed]), delay(this.#timeoutMs * 4)]);
+  }
+
+  async acquire(key: string, leaseMs: number, trackTtlMs: number, take = true): Promise<AcquireResult> {
+    const reply = (await this.#call('acquire', (client) =>
+      client.eval(ACQUIRE, {
+        keys: [this.#k('res', key), this.#k('lock', key), this.#k('tok', key), `${this.#prefix}fence`],
+        arguments: [String(leaseMs), this.#owner, String(trackTtlMs), take ? '1' : '0'],
+      }),
+    )) as unknown[];
+    const kind = Number(reply[0]);
+    if (kind === 0) return { kind: 'answer', sealed: String(reply[1]), lateCount: Number(reply[2]) };
+    if (kind === 2) return { kind: 'busy' };
+    if (kind === 3) return { kind: 'free' };
+    const issued = String(reply[3] ?? '');
+    return {
+      kind: 'lease',
+      lease: String(reply[1]),
+      fence: Number(reply[2]),
+      issuedAt: issued === '' ? null : Number(issued),
+      lateCount: Number(reply[4]),
+    };
+  }
+
+  async renew(key: string, lease: string, leaseMs: number): Promise<boolean> {
+    const reply = await this.#call('renew', (client) =>
+      client.eval(RENEW, { keys: [this.#k('lock', key)], arguments: [lease, String(leaseMs)] }),
+    );
+    return Number(reply) === 1;
+  }
+
+  async complete(request: CompleteRequest): Promise<CompleteResult> {
+    const { key } = request;
+    const reply = (await this.#call('complete', (client) =>
+      client.eval(COMPLETE, {
+        keys: [
+          this.#k('lock', key),
+          this.#k('res', key),
+          this.#k('tok', key),
+          this.#k('tok', request.rotatedTo ?? key),
+        ],
+        arguments: [
+          request.lease,
+          request.sealed,
+          String(request.ttlMs),
+          this.#k('done', key),
+          request.rotatedTo === null ? '0' : '1',
+          String(request.now),
+          String(request.trackTtlMs),
+        ],
+      }),
+    )) as unknown[];
+    return { owned: Number(reply[0]) === 1, stored: Number(reply[1]) === 1 };
+  }
+
+  healthy(): boolean {
+    return this.#healthy && this.#client.isReady;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.race([
+      Promise.allSettled([this.#client.close(), this.#subscriber.close()]),
+      delay(this.#timeoutMs * 2),
+    ]);
+    for (const client of [this.#client, this.#subscriber]) {
+      try {
+        if (client.isOpen) client.destroy();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  /** The one bounded, caught door to Redis: a failure or a time-out becomes StoreUnavailableError. */
+  async #call<T>(operation: string, run: (client: RedisClient) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError(operation, 'the store is closed');
+    if (!this.#client.isReady) {
+      this.#healthy = false;
+      throw new StoreUnavailableError(operation, 'not connected to Redis');
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const pending = run(this.#client);
+    pending.catch(() => undefined);
+    try {
+      const result = await Promise.race([
+        pending,
+        new Promise<never>((_, reject) => {
+          // When the timer fires late because the event loop was busy, a reply may already be waiting in
+          // the socket: setImmediate runs after the I/O phase, so it gets one chance before the time-out.
+          timer = setTimeout(
+            () =>
+              setImmediate(() =>
+                reject(new StoreUnavailableError(operation, `no answer within ${this.#timeoutMs} ms`)),
+              ),
+            this.#timeoutMs,
+          );
+        }),
+      ]);
+      this.#healthy = true;
+      return result;
+    } catch (error) {
+      this.#healthy = false;
+      if (error instanceof StoreUnavailableError) throw error;
+      throw new StoreUnavailableError(operation, error instanceof Error ? error.message : String(error), {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #k(kind: string, key: string): string {
+    return `${this.#prefix}${kind}:${key}`;
+  }
+
+  #warn(message: string, error: unknown): void {
+    this.#healthy = false;
+    const now = Date.now();
+    if (now - this.#lastWarnAt < 5_000) return;
+    this.#lastWarnAt = now;
+    this.#logger?.warn(
+      { event: 'store_error', error: error instanceof Error ? error.message : String(error) },
+      message,
+    );
+  }
+}
+
+const delay = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
+/** A Redis store; `url` like `redis://127.0.0.1:6379`. */
+export const createRedisStore = (options: RedisStoreOptions): RedisStore => new RedisStore(options);
