@@ -1,7 +1,9 @@
 /** Replaying a pinned schedule: its input and the order in which the scheduler ran its tasks. */
 import fc from 'fast-check';
+import { checkEnd } from './invariants.js';
 import type { Sabotage, WorldInput } from './model.js';
 import { runSchedule } from './property.js';
+import { World } from './world.js';
 
 export interface Pinned {
   input: WorldInput;
@@ -28,10 +30,33 @@ export const replayPinned = async (
   { input, order }: Pinned,
   { sabotage = {}, fallbackRuns = 200 }: { sabotage?: Sabotage; fallbackRuns?: number } = {},
 ): Promise<Replay> => {
+  const s = fc.schedulerFor(order);
+  const world = new World(s, input, sabotage);
+  // A stale order makes fast-check's scheduler throw inside its own wait loop, where the error is
+  // swallowed and the wait never ends: watch for a schedule that stops moving while tasks are pending.
+  const stuck = new Promise<'stuck'>((resolve) => {
+    let last = -1;
+    let still = 0;
+    const check = () => {
+      const done = s.report().filter((task) => task.status !== 'pending').length;
+      still = done === last && s.count() > 0 ? still + 1 : 0;
+      last = done;
+      if (still > 200) resolve('stuck');
+      else if (!finished) setImmediate(check);
+    };
+    setImmediate(check);
+  });
+  let finished = false;
   try {
-    const world = await runSchedule(fc.schedulerFor(order), input, sabotage);
-    return { mode: 'pinned', violations: world.violations };
+    const outcome = await Promise.race([world.run().then(() => 'done' as const), stuck]);
+    finished = true;
+    if (outcome === 'done') {
+      checkEnd(world);
+      return { mode: 'pinned', violations: world.violations };
+    }
+    world.abandon();
   } catch (error) {
+    finished = true;
     if (!isStaleOrder(error)) throw error;
   }
   let violations: string[] = [];

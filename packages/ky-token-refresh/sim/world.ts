@@ -58,6 +58,8 @@ export interface Tab extends SimTab {
   readonly ignoresSignal: boolean;
   /** The last token this tab was seen to hold. */
   lastToken?: string;
+  /** This tab called logout() or heard of a logout, and no login happened since. */
+  knowsLogout: boolean;
   /** Highest generation this tab ever used. */
   lastSeq: number;
   /** onSessionExpired calls, by session. */
@@ -275,7 +277,7 @@ export class World {
       const login = this.server.login(this.clock.now);
       this.#startSession(login.family);
       this.jar = login.refreshToken;
-      this.#track(first, 'setToken()', first.auth.setToken(login.accessToken));
+      void this.#track(first, 'setToken()', first.auth.setToken(login.accessToken));
       for (let index = 1; index < this.input.tabs; index++) this.openTab();
       let at = 0;
       for (const timed of this.input.ops) {
@@ -293,6 +295,12 @@ export class World {
       this.#ended = true;
       for (const tab of this.tabs) tab.auth.dispose();
     }
+  }
+
+  /** Give up a schedule that can no longer progress (a pinned order that no longer fits): restore time. */
+  abandon(): void {
+    this.clock.uninstall();
+    this.#ended = true;
   }
 
   async #settle(): Promise<void> {
@@ -342,26 +350,16 @@ export class World {
         this.server.epoch++;
         this.#excuseAll('expire');
         return;
-      case 'login': {
-        const tab = this.#pick(op.tab);
-        if (!tab) return;
-        const login = this.server.login(this.clock.now);
-        this.#startSession(login.family);
-        this.jar = login.refreshToken;
-        this.#excuseAll('login');
-        if (!tab.disposed) this.#track(tab, 'setToken()', tab.auth.setToken(login.accessToken));
+      case 'login':
+      case 'logout':
+        // The app does one login or logout at a time (as a UI does): each waits for the one before.
+        this.#authQueue = this.#authQueue.then(() =>
+          Promise.race([
+            op.kind === 'login' ? this.#login(op.tab) : this.#logout(op.tab),
+            this.clock.sleep(10 * this.input.refreshTimeoutMs),
+          ]),
+        );
         return;
-      }
-      case 'logout': {
-        const tab = this.#pick(op.tab);
-        if (!tab) return;
-        this.server.logout(this.jar);
-        this.jar = null;
-        this.session.loggedOut = true;
-        this.#excuseAll('logout');
-        if (!tab.disposed) this.#track(tab, 'logout()', tab.auth.logout());
-        return;
-      }
       case 'open':
         if (this.tabs.filter((tab) => !tab.dead).length < MAX_TABS) this.openTab();
         return;
@@ -408,6 +406,39 @@ export class World {
     }
   }
 
+  #authQueue: Promise<unknown> = Promise.resolve();
+
+  /** Login: the server starts a session and sets the cookie, then the app hands the token to the tab. */
+  async #login(index: number): Promise<void> {
+    const tab = this.#pick(index);
+    if (!tab) return;
+    const login = this.server.login(this.clock.now);
+    this.#startSession(login.family);
+    this.jar = login.refreshToken;
+    this.#excuseAll('login');
+    for (const other of this.tabs) other.knowsLogout = false;
+    if (!tab.disposed) await this.#track(tab, 'setToken()', tab.auth.setToken(login.accessToken));
+  }
+
+  /**
+  Logout, as an app does: forget the token in every tab first, then revoke the session at the server
+  (POST /auth/logout), so no tab's refresh is refused by a logout it has not heard of. Through a disposed
+  instance only the server hears of it: to the tabs that is a server revocation.
+  */
+  async #logout(index: number): Promise<void> {
+    const tab = this.#pick(index);
+    if (!tab) return;
+    if (!tab.disposed) this.session.loggedOut = true;
+    this.#excuseAll('logout');
+    if (!tab.disposed) {
+      tab.knowsLogout = true;
+      await this.#track(tab, 'logout()', tab.auth.logout());
+      await this.step(tab, 'server:logout');
+    }
+    this.server.logout(this.jar);
+    this.jar = null;
+  }
+
   #thaw(tab: Tab): void {
     if (!tab.frozen) return;
     tab.frozen = false;
@@ -424,6 +455,7 @@ export class World {
       parked: [],
       ignoresSignal: this.input.ignoresSignal[id % Math.max(1, this.input.ignoresSignal.length)] ?? false,
       lastSeq: 0,
+      knowsLogout: false,
       expiredCalls: new Map(),
     } as unknown as Tab;
     const crossTab: TokenRefreshOptions['crossTab'] = this.#sabotage.noCrossTab
@@ -455,7 +487,9 @@ export class World {
       foreign: ky.create({ hooks: auth.hooks, fetch, retry: 0, timeout: false }),
     });
     auth.subscribe((event) => {
-      if (!tab.dead) this.count(`event:${event.type}`);
+      if (tab.dead) return;
+      this.count(`event:${event.type}`);
+      if (event.type === 'logout') tab.knowsLogout = true;
     });
     this.tabs.push(tab);
     this.count('tabs');
@@ -470,7 +504,10 @@ export class World {
     const session = this.#sessions.get(this.#familyOf(token) ?? '') ?? this.session;
     const calls = (tab.expiredCalls.get(session.index) ?? 0) + 1;
     tab.expiredCalls.set(session.index, calls);
-    if (session.loggedOut && !session.refusedBeforeLogout) {
+    // "Never after logout()": once this tab called logout() or heard of it (its `logout` event), unless
+    // the server had refused before the logout (a logout in another tab that this one has not heard of
+    // yet does not count: it cannot know).
+    if (tab.knowsLogout && !session.refusedBeforeLogout) {
       this.violation(`tab ${tab.id}: onSessionExpired after logout (session ${session.index})`);
     } else if (session.refusals === 0 && this.#refusals === 0) {
       // (A tab may learn of a newer login late: any refusal so far counts, the per-session one is stricter.)
@@ -487,14 +524,17 @@ export class World {
   /** setToken() and logout() calls: each must settle too (checked at the end, for live tabs). */
   readonly calls: { tab: Tab; label: string; settled: boolean }[] = [];
 
-  #track(tab: Tab, label: string, promise: Promise<unknown>): void {
+  #track(tab: Tab, label: string, promise: Promise<unknown>): Promise<void> {
     const call = { tab, label, settled: false };
     this.calls.push(call);
-    promise
-      .catch(() => undefined)
-      .finally(() => {
+    return promise.then(
+      () => {
         call.settled = true;
-      });
+      },
+      () => {
+        call.settled = true;
+      },
+    );
   }
 
   #familyOf(token: string | undefined): string | undefined {
@@ -613,6 +653,8 @@ export class World {
 
   /** The app's refresh function (the README's, over the world's fetch). */
   async #refresh(tab: Tab, signal: AbortSignal): Promise<string> {
+    // A crashed tab runs nothing (its timers still fire in this process: stop at the boundary).
+    if (tab.dead) return never;
     const call: RefreshCall = {
       id: ++this.#ids,
       tab,
