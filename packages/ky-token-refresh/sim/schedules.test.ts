@@ -1,16 +1,17 @@
 /**
 The simulation as a CI check: random seeds (printed, with the command that replays a failure).
-This file runs with the issue-8 fault classes OFF (and issue 8 item 5 counted, not reported), so it is
-green before those fixes land; all-faults.test.ts runs every class.
+This file runs with the fault classes that still find open defects OFF (`SIM_DISABLE=known`: F1-F3 of
+the note of issue 9, see findings.test.ts), so it is green until they are fixed; all-faults.test.ts runs
+every class.
 */
 import { expect, test } from 'vitest';
 import { readEnv } from './options.js';
 import { runSim } from './run-sim.js';
 
-test('schedules without the issue-8 fault classes: no violation', async () => {
+test('schedules without the classes of known open defects: no violation', async () => {
   const env = readEnv(2_000, {
     ...process.env,
-    SIM_DISABLE: 'issue8',
+    SIM_DISABLE: 'known',
     SIM_SABOTAGE: '',
     SIM_PATH: '',
     SIM_KNOWN_DEFECTS: undefined,

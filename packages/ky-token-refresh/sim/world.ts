@@ -698,7 +698,9 @@ export class World {
   due for a proactive refresh, written before this tab took the lock: the double check should have adopted it.
   */
   #checkRedundant(tab: Tab): void {
+    // (A store that fails, or a frozen tab whose read gives up, makes refreshing anyway the right call.)
     if (this.#sabotage.noCrossTab || this.input.storeFaults.length > 0) return;
+    if (this.input.ops.some(({ op }) => op.kind === 'freeze')) return;
     const stored = this.storeHub.value;
     if (!stored?.token || this.#storeWriteTick > (this.#grantTick.get(tab) ?? 0)) return;
     const now = this.clock.now;
