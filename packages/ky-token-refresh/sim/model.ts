@@ -63,7 +63,8 @@ export interface Sabotage {
   noCrossTab?: boolean;
   /**
   Known defects of the library to count instead of report (`item5`: onSessionExpired again in a tab
-  that already expired, issue 8 item 5), so the rest can be checked green before their fixes land.
+  that already expired, issue 8 item 5; `F3`: onSessionExpired in a tab whose own logout() is pending),
+  so the rest can be checked green before their fixes land.
   */
   knownDefects?: ReadonlySet<string>;
   /** A lock that grants two holders at once. */

@@ -60,6 +60,8 @@ export interface Tab extends SimTab {
   lastToken?: string;
   /** This tab called logout() or heard of a logout, and no login happened since. */
   knowsLogout: boolean;
+  /** This tab's logout() has not settled yet. */
+  loggingOut: boolean;
   /** Highest generation this tab ever used. */
   lastSeq: number;
   /** onSessionExpired calls, by session. */
@@ -432,7 +434,9 @@ export class World {
     this.#excuseAll('logout');
     if (!tab.disposed) {
       tab.knowsLogout = true;
+      tab.loggingOut = true;
       await this.#track(tab, 'logout()', tab.auth.logout());
+      tab.loggingOut = false;
       await this.step(tab, 'server:logout');
     }
     this.server.logout(this.jar);
@@ -456,6 +460,7 @@ export class World {
       ignoresSignal: this.input.ignoresSignal[id % Math.max(1, this.input.ignoresSignal.length)] ?? false,
       lastSeq: 0,
       knowsLogout: false,
+      loggingOut: false,
       expiredCalls: new Map(),
     } as unknown as Tab;
     const crossTab: TokenRefreshOptions['crossTab'] = this.#sabotage.noCrossTab
@@ -508,7 +513,9 @@ export class World {
     // the server had refused before the logout (a logout in another tab that this one has not heard of
     // yet does not count: it cannot know).
     if (tab.knowsLogout && !session.refusedBeforeLogout) {
-      this.violation(`tab ${tab.id}: onSessionExpired after logout (session ${session.index})`);
+      // F3 (open): this tab's own logout() is still pending when a refusal lands.
+      if (tab.loggingOut && this.#sabotage.knownDefects?.has('F3')) this.count('known-defect:F3');
+      else this.violation(`tab ${tab.id}: onSessionExpired after logout (session ${session.index})`);
     } else if (session.refusals === 0 && this.#refusals === 0) {
       // (A tab may learn of a newer login late: any refusal so far counts, the per-session one is stricter.)
       this.violation(`tab ${tab.id}: onSessionExpired without a server refusal (session ${session.index})`);
