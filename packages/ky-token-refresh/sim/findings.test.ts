@@ -7,6 +7,30 @@ import { describe, expect, test } from 'vitest';
 import { type Pinned, replayPinned } from './pinned.js';
 
 const pins: Record<string, Pinned> = {
+  logoutRacingRefusal: {
+    input: {
+      tabs: 3,
+      preset: 'strict',
+      atomic: true,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 3000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [],
+      refreshFaults: ['refuse'],
+      channelDelayMs: 0,
+      latencySeed: 0,
+      ops: [
+        { gapMs: 10000, op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false } },
+        { gapMs: 0, op: { kind: 'logout', tab: 0 } },
+        { gapMs: 0, op: { kind: 'logout', tab: 0 } },
+        { gapMs: 1, op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false } },
+      ],
+    },
+    order: [3, 1, 2, 4, 6, 5, 7, 10, 8, 11, 13, 14, 15, 16, 12, 18, 19, 17, 9, 20, 21, 23, 24, 22, 25, 26],
+  },
   slowSetToken: {
     input: {
       tabs: 3,
@@ -152,5 +176,8 @@ describe.skipIf(!process.env.SIM_OPEN)('open findings (expected to fail until fi
   });
   test('F3: a refusal that lands while logout() is pending (its store write hanging) calls onSessionExpired in the tab that called logout()', async () => {
     expect((await replayPinned(pins.refusalWhileLoggingOut!)).violations).toEqual([]);
+  });
+  test('F3: the same without any store fault: logout() in the tab whose refresh is being refused (found at schedule 79,313 of seed 20261130)', async () => {
+    expect((await replayPinned(pins.logoutRacingRefusal!)).violations).toEqual([]);
   });
 });
