@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what it needs (Node 24, pnpm, dependencies, Debian chromium for the
-# browser tests), then runs typecheck, lint, every test suite, and the package checks, and closes with
-# one line that counts every test that ran: "tests: N passed, N failed, N skipped".
+# browser tests), then runs typecheck, lint, every test suite (the simulation included), and the package
+# checks, and closes with one line that counts every test that ran: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/bootstrap.sh --browser
@@ -11,6 +11,8 @@ reports=(
   packages/mock-auth-server/test-results/unit.json
   packages/refresh-proxy/test-results/unit.json
   packages/ky-token-refresh/test-results/browser.json
+  packages/ky-token-refresh/test-results/sim-contract.json
+  packages/ky-token-refresh/test-results/sim.json
   e2e/results/report.json
   e2e/results/kit-report.json
 )
@@ -22,6 +24,8 @@ step "build (mock-auth-server)"; pnpm --filter mock-auth-server run build
 step "typecheck";       pnpm -r --workspace-concurrency=1 run typecheck
 step "lint (biome)";    pnpm exec biome ci .
 step "unit tests (Node) and e2e (Playwright, chromium)"; pnpm -r --workspace-concurrency=1 run test
+step "simulation (fast-check scheduler: adapter contract, negative controls, pinned schedules, >= 5,000 schedules)"
+SIM_CI_RUNS=5000 pnpm --filter ky-token-refresh run test:sim
 step "browser tests (vitest browser mode, chromium)"; pnpm --filter ky-token-refresh run test:browser
 step "package checks (build, publint, size-limit)"; pnpm --filter ky-token-refresh run check:package
 pnpm --filter mock-auth-server exec publint --strict

@@ -1,0 +1,137 @@
+/** fast-check arbitraries of one schedule's input. Classes of operations and faults can be turned off. */
+import fc from 'fast-check';
+import type { PresetName } from '../../mock-auth-server/src/core/config.ts';
+import type { StoreFault } from './adapters.js';
+import type { Op, RefreshFault, TimedOp, WorldInput } from './model.js';
+
+/**
+What can be turned off (SIM_DISABLE=store,late,...): each name removes one class of faults or operations.
+- store: store get/update rejecting or never answering; slow-store: store calls slower than refreshTimeoutMs
+- refresh: 5xx, network error, hang; late: answers after refreshTimeoutMs (and refresh() ignoring its
+  signal); refuse: 400 invalid_grant; channel: messages delayed
+- crash, freeze, abort, dispose, login, logout, open, expire, foreign: operations
+- nonatomic: `atomic: false` servers; grace: the presets with a grace window (only strict stays)
+*/
+export const FAULT_CLASSES = [
+  'store',
+  'slow-store',
+  'refresh',
+  'late',
+  'refuse',
+  'channel',
+  'crash',
+  'freeze',
+  'abort',
+  'dispose',
+  'login',
+  'logout',
+  'open',
+  'expire',
+  'foreign',
+  'nonatomic',
+  'grace',
+] as const;
+export type FaultClass = (typeof FAULT_CLASSES)[number];
+
+export const parseDisabled = (value: string | undefined): Set<FaultClass> => {
+  const names = (value ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!(FAULT_CLASSES as readonly string[]).includes(name))
+      throw new Error(`SIM_DISABLE: unknown class "${name}" (known: ${FAULT_CLASSES.join(', ')})`);
+  }
+  return new Set(names as FaultClass[]);
+};
+
+const weighted = <T>(...entries: [number, fc.Arbitrary<T>][]): fc.Arbitrary<T> =>
+  fc.oneof(...entries.map(([weight, arbitrary]) => ({ weight, arbitrary })));
+
+export const worldInput = (disabled: ReadonlySet<FaultClass> = new Set()): fc.Arbitrary<WorldInput> => {
+  const on = (name: FaultClass): boolean => !disabled.has(name);
+  const timeout = fc.constantFrom(1_000, 3_000);
+  return timeout.chain((refreshTimeoutMs) => {
+    const storeFault: fc.Arbitrary<StoreFault>[] = [];
+    if (on('store')) storeFault.push(fc.constantFrom<StoreFault>('reject', 'hang'));
+    if (on('slow-store'))
+      storeFault.push(fc.integer({ min: 1, max: 3 * refreshTimeoutMs }).map((slowMs) => ({ slowMs })));
+    const refreshFault: RefreshFault[] = [
+      ...(on('refresh') ? (['5xx', 'network', 'hang'] as const) : []),
+      ...(on('late') ? (['late'] as const) : []),
+      ...(on('refuse') ? (['refuse'] as const) : []),
+    ];
+    const tab = fc.nat({ max: 7 });
+    const ops: [number, fc.Arbitrary<Op>][] = [
+      [
+        8,
+        fc.record({
+          kind: fc.constant('burst' as const),
+          tab,
+          count: fc.integer({ min: 1, max: 4 }),
+          post: fc.boolean(),
+          foreign: on('foreign')
+            ? fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false)))
+            : fc.constant(false),
+        }),
+      ],
+    ];
+    if (on('expire')) ops.push([3, fc.constant({ kind: 'expire' as const })]);
+    if (on('login')) ops.push([1, fc.record({ kind: fc.constant('login' as const), tab })]);
+    if (on('logout')) ops.push([1, fc.record({ kind: fc.constant('logout' as const), tab })]);
+    if (on('open')) ops.push([1, fc.constant({ kind: 'open' as const })]);
+    if (on('crash')) ops.push([1, fc.record({ kind: fc.constant('crash' as const), tab })]);
+    if (on('freeze'))
+      ops.push([
+        1,
+        fc.record({
+          kind: fc.constant('freeze' as const),
+          tab,
+          forMs: fc.integer({ min: 1, max: 3 * refreshTimeoutMs }),
+        }),
+      ]);
+    if (on('abort')) ops.push([1, fc.record({ kind: fc.constant('abort' as const), tab })]);
+    if (on('dispose')) ops.push([1, fc.record({ kind: fc.constant('dispose' as const), tab })]);
+    const timedOp: fc.Arbitrary<TimedOp> = fc.record({
+      gapMs: weighted<number>(
+        [4, fc.constant(0)],
+        [3, fc.integer({ min: 1, max: 2_000 })],
+        [2, fc.integer({ min: 2_000, max: 70_000 })],
+      ),
+      op: weighted(...ops),
+    });
+    const presets: [number, fc.Arbitrary<PresetName>][] = [[3, fc.constant('strict')]];
+    if (on('grace')) presets.push([1, fc.constantFrom<PresetName>('okta', 'supabase', 'supertokens')]);
+    return fc.record({
+      tabs: fc.integer({ min: 2, max: 6 }),
+      preset: weighted(...presets),
+      atomic: on('nonatomic') ? weighted([3, fc.constant(true)], [1, fc.constant(false)]) : fc.constant(true),
+      accessTtlMs: fc.constantFrom(10_000, 30_000, 60_000),
+      refreshTimeoutMs: fc.constant(refreshTimeoutMs),
+      refreshBeforeExpiryMs: fc.constantFrom(0, 5_000, 30_000),
+      maxLatencyMs: fc.constantFrom(0, 50, 150),
+      retry: fc.constantFrom<0 | 2>(0, 2),
+      ignoresSignal: on('late') ? fc.array(fc.boolean(), { maxLength: 3 }) : fc.constant([]),
+      storeFaults:
+        storeFault.length === 0
+          ? fc.constant([])
+          : fc.array(fc.record({ call: fc.nat({ max: 40 }), fault: fc.oneof(...storeFault) }), {
+              maxLength: 4,
+            }),
+      refreshFaults:
+        refreshFault.length === 0
+          ? fc.constant([])
+          : fc.array(
+              weighted<RefreshFault>([2, fc.constant('ok' as const)], [1, fc.constantFrom(...refreshFault)]),
+              {
+                maxLength: 5,
+              },
+            ),
+      channelDelayMs: on('channel')
+        ? weighted([3, fc.constant(0)], [1, fc.integer({ min: 1, max: 2 * refreshTimeoutMs })])
+        : fc.constant(0),
+      latencySeed: fc.nat(),
+      ops: fc.array(timedOp, { minLength: 1, maxLength: 10 }),
+    });
+  });
+};

@@ -1,0 +1,92 @@
+/**
+The invariants checked on the end state of every schedule (the world checks the others as they happen:
+overlapping or redundant refresh() calls, refusals on a one-time-use server, onSessionExpired, tokens on
+foreign URLs, generations going back).
+*/
+import { HTTPError } from 'ky';
+import { isRefreshFailedError, isRefreshTimeoutError, isSessionExpiredError } from '../src/index.js';
+import type { RequestRecord, World } from './world.js';
+
+const refreshFaults = ['refresh-5xx', 'refresh-network', 'refresh-hang', 'refresh-late'];
+
+/** The longest a request may take on the virtual clock, given the world's knobs and faults. */
+export const requestBound = (world: World): number => {
+  const { input } = world;
+  const freeze = input.ops.reduce((sum, { op }) => sum + (op.kind === 'freeze' ? op.forMs : 0), 0);
+  const slow = input.storeFaults.reduce(
+    (sum, { fault }) => sum + (typeof fault === 'object' ? fault.slowMs : 0),
+    0,
+  );
+  return 12 * input.refreshTimeoutMs + 8 * input.maxLatencyMs + freeze + slow + 10 * input.channelDelayMs;
+};
+
+const describe = (error: unknown): string =>
+  error instanceof Error
+    ? `${error.constructor.name}(${(error as { code?: string }).code ?? error.message})`
+    : String(error);
+
+/** Why a failed request is allowed to fail, or undefined when it is a violation. */
+const excuse = (request: RequestRecord): string | undefined => {
+  const { error, excuses, session } = request;
+  if (request.aborted) return 'aborted';
+  if (excuses.has('dispose')) return 'disposed';
+  const sessionOver =
+    excuses.has('refused') ||
+    excuses.has('logout') ||
+    excuses.has('previous-session') ||
+    session.loggedOut ||
+    session.refusals > 0;
+  if (isSessionExpiredError(error)) return sessionOver ? 'session over' : undefined;
+  const transient = refreshFaults.some((fault) => excuses.has(fault));
+  // RefreshTimeoutError is a RefreshFailedError: test it first.
+  if (isRefreshTimeoutError(error))
+    return transient || excuses.has('store') || excuses.has('freeze') ? 'timeout under a fault' : undefined;
+  if (isRefreshFailedError(error)) return transient ? 'transient refresh fault' : undefined;
+  if (error instanceof HTTPError && error.response.status === 401) {
+    if (request.foreign) return 'foreign 401';
+    return sessionOver || excuses.has('expire') || excuses.has('login') || excuses.has('stale-token')
+      ? 'token changed meanwhile'
+      : undefined;
+  }
+  return undefined;
+};
+
+export const checkEnd = (world: World): void => {
+  for (const call of world.calls) {
+    if (!call.settled && !call.tab.dead) world.violation(`tab ${call.tab.id}: ${call.label} never settled`);
+  }
+  const bound = requestBound(world);
+  for (const request of world.requests) {
+    if (request.tab.dead) continue;
+    const label = `request ${request.id} (${request.method}${request.foreign ? ' foreign' : ''}, tab ${request.tab.id})`;
+    if (request.settledAt === undefined) {
+      world.violation(`${label} never settled`);
+      continue;
+    }
+    const took = request.settledAt - request.startedAt;
+    if (took > bound) world.violation(`${label} took ${took} ms on the virtual clock (bound ${bound} ms)`);
+    if (request.ok || request.foreign) continue;
+    if (excuse(request) === undefined) {
+      world.violation(
+        `${label} failed with ${describe(request.error)}; excuses: ${[...request.excuses].join(',') || 'none'}`,
+      );
+    }
+  }
+  // Live tabs converge on the stored record once the world is idle.
+  if (world.input.storeFaults.length > 0 || world.storeHub.value === undefined) return;
+  const stored = world.storeHub.value.token ?? undefined;
+  for (const tab of world.tabs) {
+    if (tab.dead || tab.disposed) continue;
+    const token = tab.auth.getToken();
+    // A tab that never learnt a token (its first read timed out while it was frozen) gets one on first use.
+    if (token === undefined && stored !== undefined) {
+      world.count('idle:tab-without-token');
+      continue;
+    }
+    if (token !== stored) {
+      const seq = (value: string | undefined) =>
+        value === undefined ? 'none' : `#${world.server.tokens.get(value)?.seq}`;
+      world.violation(`idle: tab ${tab.id} holds token ${seq(token)}, the store ${seq(stored)}`);
+    }
+  }
+};

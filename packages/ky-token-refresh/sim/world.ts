@@ -1,0 +1,870 @@
+/**
+One simulated browser: 2-8 tabs, each a real `createTokenRefresh` instance driving real ky requests,
+against the simulated server, on a virtual clock, every step ordered by one fast-check scheduler. The
+world records what it sees and reports violations of the invariants (invariants.ts checks the end state).
+*/
+import type { Scheduler } from 'fast-check';
+import ky, { type KyInstance } from 'ky';
+import {
+  createTokenRefresh,
+  isTokenRefreshError,
+  type TokenRefresh,
+  type TokenRefreshOptions,
+} from '../src/index.js';
+import {
+  SimChannelHub,
+  SimLockHub,
+  SimStoreHub,
+  type SimTab,
+  type Steps,
+  type StoreFault,
+} from './adapters.js';
+import { VirtualClock } from './clock.js';
+import type { RefreshFault, Sabotage, TimedOp, WorldInput } from './model.js';
+import { SimServer } from './server.js';
+
+export const ORIGIN = 'https://app.sim';
+export const FOREIGN = 'https://other.sim';
+const MAX_TABS = 8;
+/** A schedule that has not gone idle after this many clock moves is a livelock. */
+const MAX_CLOCK_MOVES = 5_000;
+
+const never = new Promise<never>(() => undefined);
+/** ky always hands its `fetch` a Request. */
+const asFetch = (fetch: (input: Request) => Promise<Response>): typeof globalThis.fetch =>
+  fetch as unknown as typeof globalThis.fetch;
+const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const mulberry32 = (seed: number) => {
+  let a = seed >>> 0;
+  return (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+export interface Tab extends SimTab {
+  readonly id: number;
+  dead: boolean;
+  frozen: boolean;
+  disposed: boolean;
+  readonly parked: (() => void)[];
+  readonly auth: TokenRefresh;
+  readonly api: KyInstance;
+  readonly foreign: KyInstance;
+  readonly ignoresSignal: boolean;
+  /** The last token this tab was seen to hold. */
+  lastToken?: string;
+  /** This tab called logout() or heard of a logout, and no login happened since. */
+  knowsLogout: boolean;
+  /** This tab's logout() has not settled yet. */
+  loggingOut: boolean;
+  /** Highest generation this tab ever used. */
+  lastSeq: number;
+  /** onSessionExpired calls, by session. */
+  readonly expiredCalls: Map<number, number>;
+}
+
+interface Session {
+  readonly index: number;
+  readonly family: string;
+  refusals: number;
+  loggedOut: boolean;
+  refusedBeforeLogout: boolean;
+}
+
+export interface RequestRecord {
+  readonly id: number;
+  readonly tab: Tab;
+  readonly method: 'GET' | 'POST';
+  readonly foreign: boolean;
+  readonly startedAt: number;
+  readonly controller: AbortController;
+  readonly session: Session;
+  /** Events that excuse a failure (set while the request is in flight). */
+  excuses: Set<string>;
+  aborted: boolean;
+  /** The token each attempt carried (undefined: none). */
+  readonly sent: (string | undefined)[];
+  settledAt?: number;
+  ok?: boolean;
+  error?: unknown;
+}
+
+/** One refresh() call of the library, as the app's refresh function sees it. */
+interface RefreshCall {
+  readonly id: number;
+  readonly tab: Tab;
+  readonly signal: AbortSignal;
+  readonly startedAt: number;
+  settled: boolean;
+  abandonedAt?: number;
+  readonly onEnd: (() => void)[];
+}
+
+/** A server rotation, to tell an unavoidable invalid_grant (the tab that got it died or gave up) from a bug. */
+interface Rotation {
+  readonly call: RefreshCall;
+  delivered: boolean;
+}
+
+/** Counts of what a schedule exercised (summed by the runner). */
+export type Counts = Record<string, number>;
+
+export class World {
+  readonly input: WorldInput;
+  readonly clock = new VirtualClock();
+  readonly server: SimServer;
+  readonly tabs: Tab[] = [];
+  readonly requests: RequestRecord[] = [];
+  readonly violations: string[] = [];
+  readonly counts: Counts = {};
+  readonly lockHub: SimLockHub;
+  readonly channelHub: SimChannelHub;
+  readonly storeHub: SimStoreHub;
+  readonly #s: Scheduler;
+  readonly #sabotage: Sabotage;
+  readonly #random: () => number;
+  readonly #serverTab: SimTab = { id: -1, dead: false };
+  readonly #calls = new Set<RefreshCall>();
+  readonly #rotations = new Map<string, Rotation>();
+  #storeCalls = 0;
+  #refreshFaults: RefreshFault[];
+  jar: string | null = null;
+  session: Session = { index: 0, family: '', refusals: 0, loggedOut: false, refusedBeforeLogout: false };
+  /** Unavoidable invalid_grants: the rotating tab died or gave up before the new cookie was shared. */
+  readonly lostRotations = { crash: 0, abandoned: 0 };
+  #ids = 0;
+  #ended = false;
+  #tick = 0;
+  #storeWriteTick = 0;
+  readonly #grantTick = new Map<SimTab, number>();
+  storeFaultsHit = 0;
+  maxLatencyObserved = 0;
+
+  constructor(s: Scheduler, input: WorldInput, sabotage: Sabotage = {}) {
+    this.#s = s;
+    this.input = input;
+    this.#sabotage = sabotage;
+    this.#random = mulberry32(input.latencySeed);
+    this.#refreshFaults = [...input.refreshFaults];
+    this.server = new SimServer(input.preset, input.atomic, input.accessTtlMs);
+    const steps: Steps = {
+      step: (tab, label) => this.step(tab, label),
+      sleep: (ms) => this.clock.sleep(ms),
+      channelDelay: () => {
+        if (input.channelDelayMs > 0) this.count('fault:channel-delay');
+        return input.channelDelayMs;
+      },
+      storeFault: (_tab, operation) => {
+        const call = this.#storeCalls++;
+        const fault: StoreFault = input.storeFaults.find((entry) => entry.call === call)?.fault ?? 'ok';
+        if (fault !== 'ok') {
+          this.storeFaultsHit++;
+          this.count(`fault:store-${operation}-${typeof fault === 'object' ? 'slow' : fault}`);
+          const T = input.refreshTimeoutMs;
+          this.#excuseAll('store', this.clock.now + (typeof fault === 'object' ? fault.slowMs : 0) + 4 * T);
+        }
+        return fault;
+      },
+    };
+    this.lockHub = new SimLockHub(steps, sabotage.lockCapacity ?? 1);
+    this.channelHub = new SimChannelHub(steps);
+    this.storeHub = new SimStoreHub(steps, { staleReads: sabotage.staleReads ?? false });
+    const store = this.storeHub;
+    const storeFor = store.storeFor.bind(store);
+    store.storeFor = (tab) => {
+      const inner = storeFor(tab);
+      return {
+        get: () => inner.get(),
+        update: async (updater) => {
+          const next = await inner.update(updater);
+          this.#storeWriteTick = ++this.#tick;
+          this.#learn(next.token, next.generation);
+          return next;
+        },
+      };
+    };
+    const channels = this.channelHub;
+    const channelFor = channels.channelFor.bind(channels);
+    channels.channelFor = (tab) => {
+      const inner = channelFor(tab);
+      return {
+        ...inner,
+        post: (message) => {
+          if (message.type === 'token') this.#learn(message.token, message.generation);
+          inner.post(message);
+        },
+      };
+    };
+    const lock = this.lockHub;
+    const grant = lock.lockFor.bind(lock);
+    // Note the grant time of each tab (the redundant-refresh check needs it).
+    lock.lockFor = (tab) => {
+      const inner = grant(tab);
+      return {
+        request: (task, options) =>
+          inner.request(() => {
+            this.#grantTick.set(tab, ++this.#tick);
+            return task();
+          }, options),
+      };
+    };
+  }
+
+  count(key: string, by = 1): void {
+    this.counts[key] = (this.counts[key] ?? 0) + by;
+  }
+
+  violation(message: string): void {
+    this.violations.push(`[t=${this.clock.now - 1_767_225_600_000}ms] ${message}`);
+  }
+
+  latency(): number {
+    return Math.floor(this.#random() * (this.input.maxLatencyMs + 1));
+  }
+
+  /** One step of `tab`: a scheduled task; held while the tab is frozen; never for a dead tab. */
+  step(tab: SimTab, label: string): Promise<void> {
+    if (tab.dead || this.#ended) return never;
+    return this.#s.schedule(Promise.resolve(), `${label}@${tab.id}`).then(() => {
+      this.#sample();
+      if (tab.dead) return never;
+      const live = tab as Tab;
+      if (live.frozen) return new Promise<void>((resolve) => live.parked.push(resolve));
+      return undefined;
+    });
+  }
+
+  /** The generation each token was stored or broadcast with. */
+  readonly #generations = new Map<string, number>();
+
+  #learn(token: string | null | undefined, generation: number): void {
+    if (typeof token === 'string' && !this.#generations.has(token)) this.#generations.set(token, generation);
+  }
+
+  /** Generations only grow per tab: the token a tab uses never belongs to an older generation than before. */
+  #sample(): void {
+    for (const tab of this.tabs) {
+      if (tab.dead || tab.disposed) continue;
+      const token = tab.auth.getToken();
+      if (token !== undefined) tab.lastToken = token;
+      const generation = token === undefined ? undefined : this.#generations.get(token);
+      if (generation === undefined) continue;
+      if (generation < tab.lastSeq)
+        this.violation(`tab ${tab.id} went back from generation ${tab.lastSeq} to ${generation}`);
+      tab.lastSeq = Math.max(tab.lastSeq, generation);
+    }
+  }
+
+  /** Faults whose effects may still be felt: a request in flight at any moment of the window is excused. */
+  readonly #windows: { reason: string; until: number }[] = [];
+
+  /** Excuse every request in flight now, and those that start before `until` (virtual ms; default now). */
+  #excuseAll(reason: string, until = this.clock.now): { reason: string; until: number } {
+    for (const request of this.requests) if (request.settledAt === undefined) request.excuses.add(reason);
+    const window = { reason, until };
+    if (until > this.clock.now) this.#windows.push(window);
+    return window;
+  }
+
+  /** Run the schedule to the end: operations at their virtual times, time passing only when all wait. */
+  async run(): Promise<void> {
+    this.clock.install();
+    try {
+      const first = this.openTab();
+      const login = this.server.login(this.clock.now);
+      this.#startSession(login.family);
+      this.jar = login.refreshToken;
+      void this.#track(first, 'setToken()', first.auth.setToken(login.accessToken));
+      for (let index = 1; index < this.input.tabs; index++) this.openTab();
+      let at = 0;
+      for (const timed of this.input.ops) {
+        at += timed.gapMs;
+        this.clock.setTimeout(() => {
+          void this.#s.schedule(Promise.resolve(), `op:${timed.op.kind}`).then(() => this.#apply(timed));
+        }, at);
+      }
+      await this.#settle();
+      // The end: thaw every tab, let everything finish, then the world is idle.
+      for (const tab of this.tabs) this.#thaw(tab);
+      await this.#settle();
+    } finally {
+      this.clock.uninstall();
+      this.#ended = true;
+      for (const tab of this.tabs) tab.auth.dispose();
+    }
+  }
+
+  /** Give up a schedule that can no longer progress (a pinned order that no longer fits): restore time. */
+  abandon(): void {
+    this.clock.uninstall();
+    this.#ended = true;
+  }
+
+  async #settle(): Promise<void> {
+    for (let moves = 0; ; ) {
+      await this.#s.waitIdle();
+      await macrotask();
+      if (this.#s.count() > 0) continue;
+      if (this.clock.pending === 0) return;
+      if (++moves > MAX_CLOCK_MOVES) {
+        this.violation(`no quiescence after ${MAX_CLOCK_MOVES} clock moves (livelock)`);
+        return;
+      }
+      this.clock.advance();
+    }
+  }
+
+  readonly #sessions = new Map<string, Session>();
+
+  #startSession(family: string): void {
+    this.session = {
+      index: this.session.index + 1,
+      family,
+      refusals: 0,
+      loggedOut: false,
+      refusedBeforeLogout: false,
+    };
+    this.#sessions.set(family, this.session);
+  }
+
+  #pick(index: number): Tab | undefined {
+    const live = this.tabs.filter((tab) => !tab.dead);
+    return live.length === 0 ? undefined : live[index % live.length];
+  }
+
+  #apply({ op }: TimedOp): void {
+    this.count(`op:${op.kind}`);
+    switch (op.kind) {
+      case 'burst': {
+        const tab = this.#pick(op.tab);
+        if (!tab) return;
+        for (let index = 0; index < op.count; index++)
+          this.request(tab, op.post ? 'POST' : 'GET', op.foreign);
+        this.count('requests', op.count);
+        return;
+      }
+      case 'expire':
+        this.server.epoch++;
+        this.#excuseAll('expire');
+        return;
+      case 'login':
+      case 'logout':
+        // The app does one login or logout at a time (as a UI does): each waits for the one before.
+        this.#authQueue = this.#authQueue.then(() =>
+          Promise.race([
+            op.kind === 'login' ? this.#login(op.tab) : this.#logout(op.tab),
+            this.clock.sleep(10 * this.input.refreshTimeoutMs),
+          ]),
+        );
+        return;
+      case 'open':
+        if (this.tabs.filter((tab) => !tab.dead).length < MAX_TABS) this.openTab();
+        return;
+      case 'crash': {
+        const tab = this.#pick(op.tab);
+        if (!tab || this.tabs.filter((other) => !other.dead).length <= 1) return;
+        if (this.lockHub.holds(tab)) this.count('crash:holding-lock');
+        if ([...this.#calls].some((call) => call.tab === tab && !call.settled))
+          this.count('crash:refresh-in-flight');
+        tab.dead = true;
+        this.lockHub.tabDied(tab);
+        const tick = ++this.#tick;
+        for (const call of this.#calls) {
+          if (call.tab !== tab || call.settled) continue;
+          call.abandonedAt ??= tick;
+          this.#abandoned.push(tick);
+        }
+        return;
+      }
+      case 'freeze': {
+        const tab = this.#pick(op.tab);
+        if (!tab || tab.frozen) return;
+        tab.frozen = true;
+        this.#excuseAll('freeze', this.clock.now + op.forMs + 2 * this.input.refreshTimeoutMs);
+        this.clock.setTimeout(() => this.#thaw(tab), op.forMs);
+        return;
+      }
+      case 'abort': {
+        const tab = this.#pick(op.tab);
+        const request = this.requests.find((r) => r.tab === tab && r.settledAt === undefined && !r.aborted);
+        if (!request) return;
+        request.aborted = true;
+        request.controller.abort(new Error('sim: caller aborted'));
+        return;
+      }
+      case 'dispose': {
+        const tab = this.#pick(op.tab);
+        if (!tab || tab.disposed) return;
+        tab.disposed = true;
+        tab.auth.dispose();
+        for (const request of this.requests) if (request.tab === tab) request.excuses.add('dispose');
+        return;
+      }
+    }
+  }
+
+  #authQueue: Promise<unknown> = Promise.resolve();
+
+  /** Login: the server starts a session and sets the cookie, then the app hands the token to the tab. */
+  async #login(index: number): Promise<void> {
+    const tab = this.#pick(index);
+    if (!tab) return;
+    const login = this.server.login(this.clock.now);
+    this.#startSession(login.family);
+    this.jar = login.refreshToken;
+    this.#excuseAll('login');
+    for (const other of this.tabs) other.knowsLogout = false;
+    if (!tab.disposed) await this.#track(tab, 'setToken()', tab.auth.setToken(login.accessToken));
+  }
+
+  /**
+  Logout, as an app does: forget the token in every tab first, then revoke the session at the server
+  (POST /auth/logout), so no tab's refresh is refused by a logout it has not heard of. Through a disposed
+  instance only the server hears of it: to the tabs that is a server revocation.
+  */
+  async #logout(index: number): Promise<void> {
+    const tab = this.#pick(index);
+    if (!tab) return;
+    if (!tab.disposed) this.session.loggedOut = true;
+    this.#excuseAll('logout');
+    if (!tab.disposed) {
+      tab.knowsLogout = true;
+      tab.loggingOut = true;
+      await this.#track(tab, 'logout()', tab.auth.logout());
+      tab.loggingOut = false;
+      await this.step(tab, 'server:logout');
+    }
+    this.server.logout(this.jar);
+    this.jar = null;
+  }
+
+  #thaw(tab: Tab): void {
+    if (!tab.frozen) return;
+    tab.frozen = false;
+    for (const resume of tab.parked.splice(0)) resume();
+  }
+
+  openTab(): Tab {
+    const id = this.tabs.length;
+    const tab = {
+      id,
+      dead: false,
+      frozen: false,
+      disposed: false,
+      parked: [],
+      ignoresSignal: this.input.ignoresSignal[id % Math.max(1, this.input.ignoresSignal.length)] ?? false,
+      lastSeq: 0,
+      knowsLogout: false,
+      loggingOut: false,
+      expiredCalls: new Map(),
+    } as unknown as Tab;
+    const crossTab: TokenRefreshOptions['crossTab'] = this.#sabotage.noCrossTab
+      ? false
+      : {
+          lock: this.lockHub.lockFor(tab),
+          channel: this.channelHub.channelFor(tab),
+          store: this.storeHub.storeFor(tab),
+        };
+    const auth = createTokenRefresh({
+      name: 'sim',
+      crossTab,
+      refreshTimeoutMs: this.input.refreshTimeoutMs,
+      refreshBeforeExpiryMs: this.input.refreshBeforeExpiryMs,
+      isAuthorizedUrl: (url) => url.origin === ORIGIN,
+      refresh: ({ signal }) => this.#refresh(tab, signal),
+      onSessionExpired: () => this.#onSessionExpired(tab),
+    });
+    const fetch = asFetch((input) => this.fetch(tab, input));
+    Object.assign(tab, {
+      auth,
+      api: ky.create({
+        prefix: `${ORIGIN}/api`,
+        hooks: auth.hooks,
+        fetch,
+        retry: this.input.retry,
+        timeout: false,
+      }),
+      foreign: ky.create({ hooks: auth.hooks, fetch, retry: 0, timeout: false }),
+    });
+    auth.subscribe((event) => {
+      if (tab.dead) return;
+      this.count(`event:${event.type}`);
+      if (event.type === 'logout') tab.knowsLogout = true;
+    });
+    this.tabs.push(tab);
+    this.count('tabs');
+    return tab;
+  }
+
+  #onSessionExpired(tab: Tab): void {
+    if (tab.dead) return;
+    this.count('onSessionExpired');
+    // The session this tab is in, as far as it knows (it may not have heard of a newer login yet).
+    const token = tab.auth.getToken() ?? tab.lastToken;
+    const session = this.#sessions.get(this.#familyOf(token) ?? '') ?? this.session;
+    const calls = (tab.expiredCalls.get(session.index) ?? 0) + 1;
+    tab.expiredCalls.set(session.index, calls);
+    // "Never after logout()": once this tab called logout() or heard of it (its `logout` event), unless
+    // the server had refused before the logout (a logout in another tab that this one has not heard of
+    // yet does not count: it cannot know).
+    if (tab.knowsLogout && !session.refusedBeforeLogout) {
+      // F3 (open): this tab's own logout() is still pending when a refusal lands.
+      if (tab.loggingOut && this.#sabotage.knownDefects?.has('F3')) this.count('known-defect:F3');
+      else this.violation(`tab ${tab.id}: onSessionExpired after logout (session ${session.index})`);
+    } else if (session.refusals === 0 && this.#refusals === 0) {
+      // (A tab may learn of a newer login late: any refusal so far counts, the per-session one is stricter.)
+      this.violation(`tab ${tab.id}: onSessionExpired without a server refusal (session ${session.index})`);
+    }
+    if (calls > 1) {
+      const message = `tab ${tab.id}: onSessionExpired ${calls} times in session ${session.index}`;
+      // Issue 8 item 5 on today's main: a tab already expired that hears a later "expired" calls it again.
+      if (this.#sabotage.knownDefects?.has('item5')) this.count('known-defect:item5-expired-twice');
+      else this.violation(message);
+    }
+  }
+
+  /** setToken() and logout() calls: each must settle too (checked at the end, for live tabs). */
+  readonly calls: { tab: Tab; label: string; settled: boolean }[] = [];
+
+  #track(tab: Tab, label: string, promise: Promise<unknown>): Promise<void> {
+    const call = { tab, label, settled: false };
+    this.calls.push(call);
+    return promise.then(
+      () => {
+        call.settled = true;
+      },
+      () => {
+        call.settled = true;
+      },
+    );
+  }
+
+  #familyOf(token: string | undefined): string | undefined {
+    return token === undefined ? undefined : this.server.tokens.get(token)?.family;
+  }
+
+  request(tab: Tab, method: 'GET' | 'POST', foreign: boolean): void {
+    const record: RequestRecord = {
+      id: this.requests.length + 1,
+      tab,
+      method,
+      foreign,
+      startedAt: this.clock.now,
+      controller: new AbortController(),
+      session: this.session,
+      excuses: new Set([
+        ...(tab.disposed ? ['dispose'] : []),
+        // The tab has not heard of the current session yet: it still acts on the one before.
+        ...(this.#familyOf(tab.auth.getToken()) === this.session.family ? [] : ['previous-session']),
+        ...this.#windows.filter((window) => window.until >= this.clock.now).map((window) => window.reason),
+      ]),
+      aborted: false,
+      sent: [],
+    };
+    this.requests.push(record);
+    const { signal } = record.controller;
+    const body = JSON.stringify({ r: record.id });
+    const call = foreign
+      ? tab.foreign.get(`${FOREIGN}/data`, { signal, throwHttpErrors: false })
+      : method === 'GET'
+        ? tab.api.get('data', { signal, searchParams: { r: record.id } })
+        : tab.api.post('data', { signal, body, headers: { 'content-type': 'application/json' } });
+    call
+      .json<{ r?: number; body?: string }>()
+      .then(
+        (answer) => {
+          if (foreign) return;
+          if (method === 'POST' && answer.body !== body)
+            this.violation(`request ${record.id}: POST body replayed as ${JSON.stringify(answer.body)}`);
+          if (method === 'GET' && answer.r !== record.id)
+            this.violation(`request ${record.id}: answered for request ${answer.r}`);
+        },
+        (error: unknown) => {
+          record.error = error;
+        },
+      )
+      .finally(() => {
+        record.settledAt = this.clock.now;
+        record.ok = record.error === undefined;
+      });
+  }
+
+  /** The network: what `fetch` does for every request of `tab`. */
+  async fetch(tab: Tab, input: Request, call?: RefreshCall): Promise<Response> {
+    if (tab.dead) return never;
+    const url = new URL(input.url);
+    const authorization = input.headers.get('authorization');
+    if (url.origin !== ORIGIN) {
+      if (authorization !== null) this.violation(`tab ${tab.id}: token sent to ${url.origin}`);
+      await this.#answerAfter(tab, input, this.latency(), 'foreign');
+      return Response.json({ error: 'nope' }, { status: 401 });
+    }
+    if (url.pathname === '/auth/refresh') return this.#refreshEndpoint(tab, input, call);
+    const sentToken = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    const knewNothingBetter = tab.auth.getToken() === sentToken;
+    const sentId = Number(url.searchParams.get('r') ?? Number.NaN);
+    const body = input.method === 'POST' ? await input.text() : undefined;
+    const sender = this.requests[(Number.isNaN(sentId) && body ? JSON.parse(body).r : sentId) - 1];
+    sender?.sent.push(sentToken);
+    const latency = this.latency();
+    this.maxLatencyObserved = Math.max(this.maxLatencyObserved, latency);
+    await this.#answerAfter(tab, input, latency, 'api');
+    const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    if (!this.server.accepts(token, this.clock.now)) {
+      this.count('api:401');
+      // A 401 on the replay for a token the server issued and has since expired is one the tab could not
+      // avoid (it replays at most once) when the replay carried a newer token than the first attempt, and
+      // that token was the newest the tab knew when it sent it, or the shared record held nothing better.
+      const id = Number(url.searchParams.get('r') ?? (body === undefined ? Number.NaN : JSON.parse(body).r));
+      const request = this.requests[id - 1];
+      const stored = this.storeHub.value?.token ?? undefined;
+      const known = token !== undefined && this.server.tokens.has(token);
+      const newer = request !== undefined && request.sent.length > 1 && request.sent[0] !== token;
+      if (
+        newer &&
+        known &&
+        (knewNothingBetter || stored === token || !this.server.accepts(stored, this.clock.now))
+      )
+        request?.excuses.add('stale-token');
+      if (token === undefined) this.count('api:401-no-token');
+      else if (known && stored !== token && this.server.accepts(stored, this.clock.now))
+        this.count('api:late-401');
+      return Response.json(
+        { error: 'invalid_token' },
+        { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
+      );
+    }
+    this.count('api:200');
+    return Response.json({ r: Number(url.searchParams.get('r')), body });
+  }
+
+  /** Wait `ms` on the clock and one step of `tab`; reject like fetch if the request's signal aborts. */
+  #answerAfter(tab: Tab, input: Request, ms: number, label: string): Promise<void> {
+    const work = (ms > 0 ? this.clock.sleep(ms) : Promise.resolve()).then(() => this.step(tab, label));
+    return this.#abortable(input.signal, work);
+  }
+
+  #abortable<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+    if (signal.aborted) return Promise.reject(new DOMException('This operation was aborted', 'AbortError'));
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new DOMException('This operation was aborted', 'AbortError'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /** The app's refresh function (the README's, over the world's fetch). */
+  async #refresh(tab: Tab, signal: AbortSignal): Promise<string> {
+    // A crashed tab runs nothing (its timers still fire in this process: stop at the boundary).
+    if (tab.dead) return never;
+    const call: RefreshCall = {
+      id: ++this.#ids,
+      tab,
+      signal,
+      startedAt: this.clock.now,
+      settled: false,
+      onEnd: [],
+    };
+    this.count('refresh()');
+    for (const other of this.#calls) {
+      if (other.settled || other.abandonedAt !== undefined || other.tab.dead) continue;
+      this.violation(`tab ${tab.id}: refresh() while tab ${other.tab.id}'s refresh() is still running`);
+    }
+    this.#checkRedundant(tab);
+    this.#calls.add(call);
+    signal.addEventListener('abort', () => {
+      call.abandonedAt ??= ++this.#tick;
+      this.#abandoned.push(call.abandonedAt);
+      for (const end of call.onEnd) end();
+    });
+    try {
+      const answer = await ky
+        .post(`${ORIGIN}/auth/refresh`, {
+          ...(tab.ignoresSignal ? {} : { signal }),
+          fetch: asFetch((request) => this.fetch(tab, request, call)),
+          headers: { 'x-requested-with': 'fetch' },
+          retry: 0,
+          timeout: false,
+        })
+        .json<{ access_token: string }>();
+      return answer.access_token;
+    } finally {
+      call.settled = true;
+      this.#calls.delete(call);
+      for (const end of call.onEnd) end();
+    }
+  }
+
+  /**
+  A refresh is redundant when the shared record already holds a token the server accepts and that is not
+  due for a proactive refresh, written before this tab took the lock: the double check should have adopted it.
+  */
+  #checkRedundant(tab: Tab): void {
+    // (A store that fails, or a frozen tab whose read gives up, makes refreshing anyway the right call.)
+    if (this.#sabotage.noCrossTab || this.input.storeFaults.length > 0) return;
+    if (this.input.ops.some(({ op }) => op.kind === 'freeze')) return;
+    const stored = this.storeHub.value;
+    if (!stored?.token || this.#storeWriteTick > (this.#grantTick.get(tab) ?? 0)) return;
+    const now = this.clock.now;
+    if (!this.server.accepts(stored.token, now)) return;
+    const { expiresAt, issuedAt } = stored;
+    if (expiresAt !== undefined) {
+      const lifetime = issuedAt === undefined ? Number.POSITIVE_INFINITY : expiresAt - issuedAt;
+      if (expiresAt - now <= Math.min(this.input.refreshBeforeExpiryMs, lifetime / 2)) return;
+    }
+    this.violation(
+      `tab ${tab.id}: redundant refresh() (the store holds a valid token, generation ${stored.generation})`,
+    );
+  }
+
+  async #refreshEndpoint(tab: Tab, input: Request, call: RefreshCall | undefined): Promise<Response> {
+    const fault = this.#refreshFaults.shift() ?? 'ok';
+    this.count(`refresh:${fault}`);
+    if (fault !== 'ok') {
+      // The fault is felt until the refresh() that met it is over, and a lock wait after it.
+      const window = this.#excuseAll(`refresh-${fault}`, Number.POSITIVE_INFINITY);
+      const end = () => {
+        window.until = this.clock.now + 2 * this.input.refreshTimeoutMs;
+      };
+      if (call) call.onEnd.push(end);
+      else end();
+    }
+    const cookie = this.jar;
+    const sentTick = ++this.#tick;
+    const T = this.input.refreshTimeoutMs;
+    switch (fault) {
+      case 'network':
+        await this.#answerAfter(tab, input, 0, 'refresh:network');
+        throw new TypeError('fetch failed');
+      case '5xx':
+        await this.#answerAfter(tab, input, this.latency(), 'refresh:5xx');
+        return Response.json({ error: 'unavailable' }, { status: 503 });
+      case 'hang':
+        return this.#abortable(input.signal, never);
+      case 'refuse':
+        await this.#answerAfter(tab, input, this.latency(), 'refresh:refuse');
+        this.server.revoke(cookie);
+        this.#refused(cookie);
+        return Response.json({ error: 'invalid_grant', reason: 'revoked' }, { status: 400 });
+    }
+    // ok / late: the request reaches the server, which decides (and, atomic, applies) at once.
+    const arrival = this.latency();
+    await this.clock.sleep(arrival);
+    await this.step(this.#serverTab, 'server:refresh');
+    if (cookie === null) {
+      return this.#deliver(tab, input, this.latency(), () => {
+        this.#refused();
+        return Response.json({ error: 'invalid_grant', reason: 'missing_token' }, { status: 400 });
+      });
+    }
+    let outcome: ReturnType<SimServer['refresh']>;
+    if (this.input.atomic) outcome = this.server.refresh(cookie, this.clock.now);
+    else {
+      const decision = this.server.decide(cookie, this.clock.now);
+      await this.clock.sleep(this.latency());
+      await this.step(this.#serverTab, 'server:refresh-apply');
+      outcome = this.server.refresh(cookie, this.clock.now, decision);
+    }
+    if (outcome.ok) {
+      if (outcome.kind === 'rotated') this.count('server:rotation');
+      const rotation: Rotation = { call: call as RefreshCall, delivered: false };
+      if (outcome.kind === 'rotated') this.#rotations.set(cookie, rotation);
+      const wait = fault === 'late' ? T + 1 + this.latency() : this.latency();
+      return this.#deliver(tab, input, wait, () => {
+        rotation.delivered = true;
+        // As a browser does: the last Set-Cookie to arrive wins.
+        if (outcome.refreshToken !== null) this.jar = outcome.refreshToken;
+        return Response.json({ access_token: outcome.accessToken });
+      });
+    }
+    this.count(`server:${outcome.reason}`);
+    this.#classifyRefusal(tab, cookie, outcome.reason, sentTick, call);
+    return this.#deliver(tab, input, this.latency(), () => {
+      this.#refused(cookie);
+      return Response.json({ error: 'invalid_grant', reason: outcome.reason }, { status: 400 });
+    });
+  }
+
+  /** The answer reaches the tab after `ms`, unless the request was aborted or the tab died first. */
+  #deliver(tab: Tab, input: Request, ms: number, answer: () => Response): Promise<Response> {
+    return this.#abortable(
+      input.signal,
+      this.clock
+        .sleep(ms)
+        .then(() => this.step(tab, 'refresh:answer'))
+        .then(() => (input.signal.aborted ? never : answer())),
+    );
+  }
+
+  readonly #abandoned: number[] = [];
+
+  #abandonedBefore(tick: number): boolean {
+    return this.#abandoned.some((at) => at < tick);
+  }
+
+  #refusals = 0;
+
+  #refused(cookie: string | null = null): void {
+    this.#refusals++;
+    const family = cookie === null ? undefined : this.server.state.tokens[cookie]?.familyId;
+    // Counts for the session of the cookie presented and for the current one (a late answer of an older
+    // session may have put its cookie back in the jar: the tabs of the current session see the refusal).
+    for (const session of new Set([this.#sessions.get(family ?? '') ?? this.session, this.session])) {
+      session.refusals++;
+      if (!session.loggedOut) session.refusedBeforeLogout = true;
+    }
+    this.#excuseAll('refused');
+  }
+
+  /**
+  A refused refresh on a one-time-use server is allowed only when the token presented had been rotated for
+  a tab that died or gave up (timeout) before the new cookie reached the jar.
+  */
+  #classifyRefusal(
+    tab: Tab,
+    cookie: string,
+    reason: string,
+    sentTick: number,
+    presenter: RefreshCall | undefined,
+  ): void {
+    if (reason === 'family_revoked' || reason === 'unknown_token' || reason === 'expired') return;
+    // The request that presented the used token was itself left behind by a tab that died or gave up:
+    // the server only sees it arrive after another tab's rotation.
+    if (presenter?.tab.dead) {
+      this.lostRotations.crash++;
+      return;
+    }
+    if (presenter?.abandonedAt !== undefined) {
+      this.lostRotations.abandoned++;
+      return;
+    }
+    if (reason === 'displaced') {
+      // A sibling displaced this cookie: two refreshes presented one parent, which only an abandoned one allows.
+      if (this.#abandonedBefore(sentTick)) this.lostRotations.abandoned++;
+      else
+        this.violation(`tab ${tab.id}: refresh refused (displaced) without an abandoned refresh before it`);
+      return;
+    }
+    const rotation = this.#rotations.get(cookie);
+    const giver = rotation?.call;
+    // The cookie presented was the parent, so the child had not reached the jar when this request left.
+    if (giver?.tab.dead && (giver.abandonedAt ?? 0) < sentTick) {
+      this.lostRotations.crash++;
+      return;
+    }
+    if (giver?.abandonedAt !== undefined && giver.abandonedAt < sentTick) {
+      this.lostRotations.abandoned++;
+      return;
+    }
+    this.violation(
+      `tab ${tab.id}: refresh refused (${reason}): it presented a token already rotated for tab ${giver?.tab.id ?? '?'}, whose refresh was neither dead nor abandoned`,
+    );
+  }
+}
+
+export { isTokenRefreshError };
