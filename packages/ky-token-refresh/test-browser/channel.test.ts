@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from 'vitest';
-import { FallbackChannel } from '../src/adapters/channel.js';
 import type { Channel, ChannelMessage } from '../src/core/types.js';
 import { channelTransports, sleep, uniqueName } from './support.js';
 
@@ -88,24 +87,4 @@ describe.each(channelTransports)('Channel contract: $label', ({ create, ready, i
     a.close();
     b.close();
   });
-});
-
-describe('FallbackChannel specifics', () => {
-  it.each(['idb', 'localstorage'] as const)(
-    '%s: queues posts made before the package loaded, then sends them in order',
-    async (method) => {
-      const name = uniqueName('fallback');
-      const receiver = new FallbackChannel(name, method);
-      await receiver.ready;
-      const got: number[] = [];
-      receiver.subscribe((message) => got.push(message.generation));
-      const sender = new FallbackChannel(name, method);
-      sender.post(token(1));
-      sender.post(token(2));
-      sender.post(token(3));
-      await vi.waitFor(() => expect(got).toEqual([1, 2, 3]), { timeout: 5000 });
-      sender.close();
-      receiver.close();
-    },
-  );
 });

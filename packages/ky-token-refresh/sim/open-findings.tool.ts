@@ -1,0 +1,25 @@
+/**
+Open findings of the simulation, still failing: an opt-in command, outside the CI run
+(`pnpm sim:open`), and listed in sim/README.md until fixed.
+- F1 (frozen tab): a login in a tab frozen while its store write is pending; at thaw the live tabs and the
+  store disagree on the newest record.
+- F4: a login in one tab and a logout in another at the same instant are ordered by whichever store write
+  lands last, not by which call came last; the session can outlive the logout in the client and end later
+  in onSessionExpired ("every fault class" below finds it within a few thousand schedules).
+*/
+import { expect, test } from 'vitest';
+import { pins } from './finding-pins.js';
+import { readEnv } from './options.js';
+import { replayPinned } from './pinned.js';
+import { runSim } from './run-sim.js';
+
+test('F1: a setToken() write of a frozen tab lands at thaw; live tabs and the store agree', async () => {
+  expect((await replayPinned(pins.frozenSetToken!)).violations).toEqual([]);
+});
+
+test('every fault class on: no violation', async () => {
+  const env = readEnv(5_000, { ...process.env, SIM_DISABLE: '', SIM_SABOTAGE: '', SIM_PATH: '' });
+  env.runs = Number(process.env.SIM_CI_RUNS ?? 5_000);
+  const result = await runSim(env);
+  expect(result.failed, `${result.violation}\nreplay: ${result.replay}`).toBe(false);
+});
