@@ -1,9 +1,8 @@
 /**
 The simulation as a CI check: SIM_CI_RUNS schedules (default 2,000; scripts/test.sh runs 5,000) from a
 random seed (printed, with the command that replays a failure).
-This file runs with the fault classes that still find open defects OFF (`SIM_DISABLE=known`: F1-F3 of
-the note of issue 9, see findings.test.ts), so it is green until they are fixed; all-faults.test.ts runs
-every class.
+This file runs with the classes of the open findings OFF (`SIM_DISABLE=known`: `freeze` for F1 with a frozen
+tab, `logout` for F4; sim/options.ts). Store faults, slow stores and dispose are on.
 */
 import { expect, test } from 'vitest';
 import { readEnv } from './options.js';
