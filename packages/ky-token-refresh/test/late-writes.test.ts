@@ -99,3 +99,21 @@ test('setToken() then logout() in one tab end logged out, whatever order the sto
   expect(a.auth.getToken()).toBeUndefined();
   expect(await store.get()).toMatchObject({ token: null, reason: 'logout' });
 });
+
+test('a login and a later logout in two tabs end logged out, even when the login is written last', async () => {
+  const name = `late-writes-${++scope}`;
+  const { store, wrapped, slow } = slowWrites(name);
+  const a = createClient({ name, crossTab: { ...createMemoryAdapters(name), store: wrapped } });
+  const b = createClient({ name, crossTab: true });
+  await a.auth.setToken('token-1');
+  expect(await until(() => b.auth.getToken() === 'token-1')).toBe(true);
+  slow.ms = 150;
+  const login = a.auth.setToken('login-token');
+  await sleep(20);
+  await b.auth.logout();
+  await login;
+  await sleep(20);
+  expect(await store.get()).toMatchObject({ token: null, reason: 'logout' });
+  expect(a.auth.getToken()).toBeUndefined();
+  expect(b.auth.getToken()).toBeUndefined();
+});

@@ -96,6 +96,19 @@ const untilAborted = <T>(
 
 type NormalizedToken = ReturnType<typeof normalizeToken>;
 
+/**
+Whether the stored login or logout was called after `mine` (or at the same instant, as a logout over a
+login): then `mine` is superseded and is not written. A withheld record (`persistToken: false`) carries no
+token to stand in for `mine`, so it never supersedes.
+*/
+const supersedes = (stored: TokenRecord | undefined, mine: TokenRecord): boolean => {
+  const theirs = stored?.decidedAt;
+  if (stored === undefined || theirs === undefined || stored.withheld || mine.decidedAt === undefined)
+    return false;
+  if (theirs !== mine.decidedAt) return theirs > mine.decidedAt;
+  return stored.reason === 'logout' && mine.reason !== 'logout';
+};
+
 /** What `refresh()` resolved to, checked: `null` means there is no session; anything else must be a token. */
 const normalizeRefreshed = (value: RefreshResult | null | undefined): NormalizedToken => {
   if (value === null || value === undefined) {
@@ -222,7 +235,8 @@ export class Coordinator {
     const normalized = normalizeToken(value, Date.now(), 'setToken(token)', false);
     if (this.#disposed) return Promise.reject(new DisposedError());
     return this.#track(async () => {
-      const record = await this.#write((generation) => ({ generation, ...normalized }));
+      const decidedAt = Date.now();
+      const record = await this.#write((generation) => ({ generation, ...normalized, decidedAt }));
       this.#accept(record, true);
       this.#postToken(record);
       return record;
@@ -237,8 +251,16 @@ export class Coordinator {
     if (this.#disposed) return Promise.reject(new DisposedError());
     this.#session = false;
     return this.#track(async () => {
-      const record = await this.#write((generation) => ({ generation, token: null, reason: 'logout' }));
+      const decidedAt = Date.now();
+      const record = await this.#write((generation) => ({
+        generation,
+        token: null,
+        reason: 'logout',
+        decidedAt,
+      }));
       this.#accept(record, false);
+      // A login called after this logout (in another tab) was stored first: it stands.
+      if (record.token !== null) return;
       this.#io.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'logout' });
       this.#emit('logout', record.generation);
     });
@@ -275,14 +297,22 @@ export class Coordinator {
 
   async #writeNow(make: (generation: number) => TokenRecord): Promise<TokenRecord> {
     await this.#ready;
+    const mine = make(0);
     let used: TokenRecord | undefined;
+    let superseded = false;
     const written = await this.#io.write(
-      (stored) => this.#persisted(make(Math.max(stored?.generation ?? 0, this.#current.generation) + 1)),
+      (stored) => {
+        superseded = supersedes(stored, mine);
+        if (superseded) return stored as TokenRecord;
+        return this.#persisted(make(Math.max(stored?.generation ?? 0, this.#current.generation) + 1));
+      },
       (stored) =>
-        used && !(stored && stored.generation >= used.generation)
+        used && !(stored && stored.generation >= used.generation) && !supersedes(stored, mine)
           ? this.#persisted(used)
           : (stored as TokenRecord),
     );
+    // A login or logout called later, in another tab, is already stored: it is the one that stands here too.
+    if (written.ok && superseded) return written.value;
     used = make(Math.max(written.ok ? written.value.generation : 0, this.#current.generation + 1));
     return used;
   }

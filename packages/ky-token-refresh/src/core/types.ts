@@ -18,6 +18,12 @@ export interface TokenRecord {
   need it ask their peers over the channel.
   */
   readonly withheld?: boolean | undefined;
+  /**
+  For a login (`setToken()`) or `logout()` record: `Date.now()` when it was called. Two of them from
+  different tabs are ordered by this, not by which write reached the store last (every tab of a browser
+  reads one clock); on a tie the logout wins.
+  */
+  readonly decidedAt?: number | undefined;
 }
 
 /**
