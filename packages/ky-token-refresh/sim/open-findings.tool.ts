@@ -3,9 +3,10 @@ Open findings of the simulation, still failing: an opt-in command, outside the C
 (`pnpm sim:open`), and listed in sim/README.md until fixed.
 - F1 (frozen tab): a login in a tab frozen while its store write is pending; at thaw the live tabs and the
   store disagree on the newest record.
-- F4: a login in one tab and a logout in another at the same instant are ordered by whichever store write
-  lands last, not by which call came last; the session can outlive the logout in the client and end later
-  in onSessionExpired ("every fault class" below finds it within a few thousand schedules).
+- F4: a login in one tab and a logout in another at the same instant: the plain case is fixed (login and
+  logout records carry `decidedAt`), but schedules that add store faults still let the session outlive the
+  logout in the client and end later in onSessionExpired ("every fault class" below finds them within a
+  few thousand schedules).
 */
 import { expect, test } from 'vitest';
 import { pins } from './finding-pins.js';
