@@ -1,7 +1,7 @@
+import { report } from '../core/report.js';
 import type { Adapters, Channel, ChannelMessage, Lock, Store } from '../core/types.js';
 import { NativeChannel } from './channel.js';
 import { detectFeatures, type Features } from './choose.js';
-import { report } from './deliver.js';
 import { IdbStore } from './idb-store.js';
 import { WebLock } from './web-lock.js';
 

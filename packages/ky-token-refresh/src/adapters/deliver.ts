@@ -1,13 +1,10 @@
+import { report } from '../core/report.js';
 import type { ChannelMessage } from '../core/types.js';
 
 export type Listener = (message: ChannelMessage) => void;
 
 /** The channel name on the wire for the package's `name`. */
 export const channelName = (name: string): string => `${name}:channel`;
-
-export const report = (error: unknown): void => {
-  (globalThis as { reportError?: (error: unknown) => void }).reportError?.(error);
-};
 
 /**
 Hand whatever arrived to every listener. Nothing is validated here (the coordinator checks each message

@@ -1,5 +1,6 @@
+import { report } from '../core/report.js';
 import type { Channel, ChannelMessage } from '../core/types.js';
-import { channelName, deliver, type Listener, report } from './deliver.js';
+import { channelName, deliver, type Listener } from './deliver.js';
 
 /** The part of the `broadcast-channel` package's channel this adapter uses. */
 interface PackageChannel {

@@ -1,3 +1,4 @@
+import { report } from '../core/report.js';
 import type { Adapters, Channel, ChannelMessage, Lock, Store, TokenRecord } from '../core/types.js';
 
 /** A FIFO lock for one JavaScript realm. Waiters whose signal aborts leave the queue at once. */
@@ -73,7 +74,7 @@ export class MemoryChannel implements Channel {
             listener(copy);
           } catch (error) {
             // One bad listener must not stop delivery to the others (as with BroadcastChannel).
-            (globalThis as { reportError?: (error: unknown) => void }).reportError?.(error);
+            report(error);
           }
         }
       });

@@ -3,6 +3,7 @@ import { RefreshFailedError } from '../errors/refresh-failed-error.js';
 import { RefreshTimeoutError } from '../errors/refresh-timeout-error.js';
 import { SessionExpiredError } from '../errors/session-expired-error.js';
 import { bounded, GuardedAdapters } from './guarded.js';
+import { report } from './report.js';
 import { normalizeToken } from './token.js';
 import type {
   Adapters,
@@ -60,21 +61,12 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 const askTimeoutMs = 500;
 
 /**
-The bound on one store call: a quarter of `refreshTimeoutMs`, at most 2 s. With the ask bound, the work under
-the lock (read, ask, refresh, write) always ends within 2 × `refreshTimeoutMs`, so the lock is never given up
-while that work still runs: each phase has its own bound instead of one guard around all of them.
+The bound on one store call: a quarter of `refreshTimeoutMs`, at most 2 s. Each phase under the lock has its
+own bound (read and write this, asking peers `askTimeoutMs`, `refresh()` `refreshTimeoutMs` plus as much again
+for one that ignores its signal), so the work always ends, and the lock is never released while it runs.
 */
 const storeTimeoutMs = (refreshTimeoutMs: number): number =>
   Math.min(2_000, Math.max(1, Math.floor(refreshTimeoutMs / 4)));
-
-/** Settle with `promise`, or reject with `onTimeout()` after `ms`. */
-const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> => {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-};
 
 /** Resolve with `promise`, or reject with the reason of the first of `signals` to abort. */
 const untilAborted = <T>(
@@ -420,28 +412,34 @@ export class Coordinator {
     const controller = new AbortController();
     this.#refreshSignals.add(controller.signal);
     const call = Promise.resolve().then(() => this.#options.refresh({ signal: controller.signal }));
+    let timeout: RefreshTimeoutError | undefined;
+    let outcome = await bounded(
+      () => call,
+      timeoutMs,
+      'refresh()',
+      () => {
+        timeout = new RefreshTimeoutError('refresh', timeoutMs);
+        controller.abort(timeout);
+      },
+    );
+    if (timeout) {
+      // refresh() did not stop when its signal aborted: it may still reach the server, which then rotates.
+      // Keep the lock (so no other tab refreshes over it) for one more `refreshTimeoutMs` at most, and take
+      // its result if it comes; honouring the signal ends this wait at once.
+      outcome = await bounded(() => call, timeoutMs, 'refresh()');
+      if (!outcome.ok) {
+        // Past that, a result is still committed if nothing newer exists by then (else dropped).
+        void call.then(
+          (value) => this.#commitLate(from, value),
+          () => undefined,
+        );
+        outcome = { ok: false, error: timeout };
+      }
+    }
     let normalized: NormalizedToken;
     try {
-      normalized = normalizeRefreshed(
-        await withDeadline(call, timeoutMs, () => {
-          const timeout = new RefreshTimeoutError('refresh', timeoutMs);
-          controller.abort(timeout);
-          return timeout;
-        }).catch(async (error: unknown) => {
-          if (!(error instanceof RefreshTimeoutError)) throw error;
-          // refresh() did not stop when its signal aborted: it may still reach the server, which then rotates.
-          // Keep the lock (so no other tab refreshes over it) for one more `refreshTimeoutMs` at most, and
-          // take its result if it comes; honouring the signal ends this wait at once.
-          const late = await bounded(() => call, timeoutMs, 'refresh()');
-          if (late.ok) return late.value;
-          // Past that, a result is still committed if nothing newer exists by then (else dropped).
-          void call.then(
-            (value) => this.#commitLate(from, value),
-            () => undefined,
-          );
-          throw error;
-        }),
-      );
+      if (!outcome.ok) throw outcome.error;
+      normalized = normalizeRefreshed(outcome.value);
     } catch (error) {
       return await this.#fail(from, error);
     }
@@ -606,7 +604,7 @@ export class Coordinator {
       this.#options.onSessionExpired?.(error);
     } catch (callbackError) {
       // A throwing callback must not break the refresh protocol; surface it without blocking.
-      (globalThis as { reportError?: (error: unknown) => void }).reportError?.(callbackError);
+      report(callbackError);
     }
   }
 
@@ -650,7 +648,7 @@ export class Coordinator {
       try {
         listener(event);
       } catch (error) {
-        (globalThis as { reportError?: (error: unknown) => void }).reportError?.(error);
+        report(error);
       }
     }
   }

@@ -1,13 +1,10 @@
+import { report } from './report.js';
 import type { Adapters, ChannelMessage, TokenRecord } from './types.js';
 
 /** What a bounded adapter call gives back: its value, or why there is none. Never a rejection. */
 export type Outcome<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: unknown };
-
-const report = (error: unknown): void => {
-  (globalThis as { reportError?: (error: unknown) => void }).reportError?.(error);
-};
 
 /**
 Settle with the outcome of `call` (a synchronous throw included) within `ms`. A call that has not settled by
