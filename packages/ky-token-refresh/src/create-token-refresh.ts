@@ -1,5 +1,5 @@
 import type { Hooks } from 'ky';
-import { createDefaultAdapters, createPrivateAdapters } from './adapters/defaults.js';
+import { loadFallbacks, resolveDefaultAdapters } from './adapters/defaults.js';
 import { Coordinator } from './core/coordinator.js';
 import { isDueForRefresh } from './core/token.js';
 import type { Adapters, RefreshResult, TokenRefreshEvent, TokenRefreshStats } from './core/types.js';
@@ -44,12 +44,15 @@ export interface TokenRefresh {
 
 const randomTabId = (): string => Math.random().toString(36).slice(2, 10);
 
-const resolveAdapters = (options: NormalizedOptions): Adapters => {
-  const { crossTab, name } = options;
-  if (crossTab === false) return createPrivateAdapters();
-  const defaults = crossTab === true || !(crossTab.lock && crossTab.channel && crossTab.store);
-  const base = defaults ? createDefaultAdapters(name) : undefined;
-  return { ...base, ...(crossTab === true ? {} : crossTab) } as Adapters;
+/** The adapters to run on: in memory (`crossTab: false`), the defaults, or the defaults with some replaced. */
+const resolveAdapters = ({ crossTab, name }: NormalizedOptions): Adapters | Promise<Adapters> => {
+  if (crossTab === false) return loadFallbacks().then((module) => module.createMemoryAdapters());
+  const given = crossTab === true ? {} : crossTab;
+  if (given.lock && given.channel && given.store) return given as Adapters;
+  const defaults = resolveDefaultAdapters(name);
+  return defaults instanceof Promise
+    ? defaults.then((base) => ({ ...base, ...given }))
+    : { ...defaults, ...given };
 };
 
 /**

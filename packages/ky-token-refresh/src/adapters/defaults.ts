@@ -1,9 +1,9 @@
 import { report } from '../core/report.js';
 import type { Adapters, Channel, ChannelMessage, Lock, Store } from '../core/types.js';
-import { NativeChannel } from './channel.js';
+import { hasNativeBroadcastChannel, NativeChannel } from './channel.js';
 import { detectFeatures, type Features } from './choose.js';
-import { IdbStore } from './idb-store.js';
-import { WebLock } from './web-lock.js';
+import { hasIndexedDb, IdbStore } from './idb-store.js';
+import { hasWebLocks, WebLock } from './web-lock.js';
 
 export {
   type AdapterChoice,
@@ -17,7 +17,7 @@ export {
 type Fallbacks = typeof import('./fallbacks.js');
 let fallbacks: Promise<Fallbacks> | undefined;
 /** The fallback adapters, loaded once, on first need (a separate chunk: see `fallbacks.ts`). */
-const loadFallbacks = (): Promise<Fallbacks> => {
+export const loadFallbacks = (): Promise<Fallbacks> => {
   fallbacks ??= import('./fallbacks.js');
   return fallbacks;
 };
@@ -86,19 +86,39 @@ const deferAdapters = (load: () => Promise<Adapters>): Adapters => {
   };
 };
 
+/** The adapters of a current browser: Web Locks, the native BroadcastChannel and IndexedDB. */
+const nativeAdapters = (name: string): Adapters => ({
+  lock: new WebLock(name),
+  channel: new NativeChannel(name),
+  store: new IdbStore(name),
+});
+
+/** Whether this global scope is a browser (a document or a worker) with everything `nativeAdapters` needs. */
+const hasNativeAdapters = (): boolean =>
+  (typeof document !== 'undefined' ||
+    typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined') &&
+  hasWebLocks() &&
+  hasNativeBroadcastChannel() &&
+  hasIndexedDb();
+
 /**
-The adapters used when `crossTab` is `true`: coordination between every tab and instance that shares
-`name`, chosen by feature detection when called (never at import). A current browser gets Web Locks, the
-native BroadcastChannel and IndexedDB (opened on first use); anything else (an insecure context, an old
-browser, Node, SSR) gets what `chooseAdapters` picks, from a chunk loaded only then.
+The adapters `createTokenRefresh` runs on when `crossTab` is `true` (coordination between every tab and
+instance that shares `name`), chosen by feature detection when called (never at import). A current browser
+gets the native ones at once; anything else (an insecure context, an old browser, Node, SSR) gets what
+`chooseAdapters` picks, from a chunk loaded only then (so the promise of them).
+*/
+export const resolveDefaultAdapters = (name: string): Adapters | Promise<Adapters> =>
+  hasNativeAdapters()
+    ? nativeAdapters(name)
+    : loadFallbacks().then((module) => module.createFallbackAdapters(name, detectFeatures()));
+
+/**
+The default adapters (see `resolveDefaultAdapters`), returned at once: where they come from the fallback
+chunk, lock and store calls wait for it and the channel queues what is posted until it is there.
 */
 export const createDefaultAdapters = (name: string, features: Features = detectFeatures()): Adapters => {
   if (features.browser && features.webLocks && features.broadcastChannel && features.indexedDb) {
-    return { lock: new WebLock(name), channel: new NativeChannel(name), store: new IdbStore(name) };
+    return nativeAdapters(name);
   }
   return deferAdapters(async () => (await loadFallbacks()).createFallbackAdapters(name, features));
 };
-
-/** In-memory adapters private to one instance (`crossTab: false`), loaded on first use. */
-export const createPrivateAdapters = (): Adapters =>
-  deferAdapters(async () => (await loadFallbacks()).createMemoryAdapters());

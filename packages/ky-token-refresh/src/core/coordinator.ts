@@ -18,7 +18,7 @@ import type {
 /** What the coordinator needs; `createTokenRefresh` builds it from the validated user options. */
 export interface CoordinatorOptions {
   refresh: (context: { signal: AbortSignal }) => Promise<RefreshResult | null> | RefreshResult | null;
-  adapters: Adapters;
+  adapters: Adapters | Promise<Adapters>;
   refreshTimeoutMs: number;
   onSessionExpired: ((error: SessionExpiredError) => void) | undefined;
   /** `false`: write only the generation to the store; the token travels over the channel only. */

@@ -1,5 +1,5 @@
 import { report } from './report.js';
-import type { Adapters, ChannelMessage, TokenRecord } from './types.js';
+import type { Adapters, Channel, ChannelMessage, TokenRecord } from './types.js';
 
 /** What a bounded adapter call gives back: its value, or why there is none. Never a rejection. */
 export type Outcome<T> =
@@ -45,21 +45,28 @@ coordinator reasons about, never a raw rejection reaching a caller and never an 
   never a gate: the coordinator refreshes when it cannot read, and keeps and broadcasts a token it could
   not write.
 - channel: `post`/`subscribe`/`close` never throw (a lost message costs a store read, not a request).
+The adapters may be a promise (a chunk loaded on first need): every call then waits for them, and adapters
+that fail to load fail each call the same way.
 - lock: `request` rejects with `signal.reason` as soon as `signal` aborts before the grant, even when the
   adapter does not honour the signal, and a task granted after that is never run.
 */
 export class GuardedAdapters {
-  readonly #adapters: Adapters;
+  /** The adapters, or (where they come from a chunk loaded on first need) the promise of them. */
+  readonly #adapters: Promise<Adapters>;
   readonly #storeTimeoutMs: number;
 
-  constructor(adapters: Adapters, storeTimeoutMs: number) {
-    this.#adapters = adapters;
+  constructor(adapters: Adapters | Promise<Adapters>, storeTimeoutMs: number) {
+    this.#adapters = Promise.resolve(adapters);
     this.#storeTimeoutMs = storeTimeoutMs;
   }
 
   /** The shared record (`undefined` when none is stored yet). */
   read(): Promise<Outcome<TokenRecord | undefined>> {
-    return bounded(() => this.#adapters.store.get(), this.#storeTimeoutMs, 'store.get()');
+    return bounded(
+      () => this.#adapters.then((adapters) => adapters.store.get()),
+      this.#storeTimeoutMs,
+      'store.get()',
+    );
   }
 
   /**
@@ -73,7 +80,10 @@ export class GuardedAdapters {
   ): Promise<Outcome<TokenRecord>> {
     let givenUp = false;
     return bounded(
-      () => this.#adapters.store.update((current) => (givenUp ? late(current) : updater(current))),
+      () =>
+        this.#adapters.then((adapters) =>
+          adapters.store.update((current) => (givenUp ? late(current) : updater(current))),
+        ),
       this.#storeTimeoutMs,
       'store.update()',
       () => {
@@ -82,36 +92,32 @@ export class GuardedAdapters {
     );
   }
 
+  /**
+  Run `use` on the channel once the adapters are there (in call order: posts keep their order, and a close
+  comes after the posts before it). What it throws, or adapters that failed to load, cost a message, reported.
+  */
+  #channel(use: (channel: Channel) => void): void {
+    this.#adapters.then((adapters) => use(adapters.channel)).catch(report);
+  }
+
   post(message: ChannelMessage): void {
-    try {
-      this.#adapters.channel.post(message);
-    } catch (error) {
-      report(error);
-    }
+    this.#channel((channel) => channel.post(message));
   }
 
   subscribe(listener: (message: ChannelMessage) => void): () => void {
-    try {
-      const stop = this.#adapters.channel.subscribe(listener);
-      return () => {
-        try {
-          stop();
-        } catch (error) {
-          report(error);
-        }
-      };
-    } catch (error) {
-      report(error);
-      return () => undefined;
-    }
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    this.#channel((channel) => {
+      if (!stopped) stop = channel.subscribe(listener);
+    });
+    return () => {
+      stopped = true;
+      this.#channel(() => stop?.());
+    };
   }
 
   close(): void {
-    try {
-      this.#adapters.channel.close();
-    } catch (error) {
-      report(error);
-    }
+    this.#channel((channel) => channel.close());
   }
 
   request<T>(task: () => Promise<T>, signal: AbortSignal): Promise<T> {
@@ -126,11 +132,7 @@ export class GuardedAdapters {
         signal.removeEventListener('abort', onAbort);
         return task();
       };
-      try {
-        this.#adapters.lock.request(run, { signal }).then(resolve, reject);
-      } catch (error) {
-        reject(error);
-      }
+      this.#adapters.then((adapters) => adapters.lock.request(run, { signal })).then(resolve, reject);
     });
   }
 }
