@@ -2,7 +2,7 @@ import { DisposedError } from '../errors/disposed-error.js';
 import { RefreshFailedError } from '../errors/refresh-failed-error.js';
 import { RefreshTimeoutError } from '../errors/refresh-timeout-error.js';
 import { SessionExpiredError } from '../errors/session-expired-error.js';
-import { bounded, GuardedAdapters } from './guarded.js';
+import { bounded, GuardedAdapters, type Outcome } from './guarded.js';
 import { report } from './report.js';
 import { normalizeToken } from './token.js';
 import type {
@@ -18,6 +18,7 @@ import type {
 /** What the coordinator needs; `createTokenRefresh` builds it from the validated user options. */
 export interface CoordinatorOptions {
   refresh: (context: { signal: AbortSignal }) => Promise<RefreshResult | null> | RefreshResult | null;
+  /** The adapters, or the promise of them where they come from a chunk loaded on first need. */
   adapters: Adapters | Promise<Adapters>;
   refreshTimeoutMs: number;
   onSessionExpired: ((error: SessionExpiredError) => void) | undefined;
@@ -26,31 +27,31 @@ export interface CoordinatorOptions {
   tabId: string;
 }
 
-const messageTypes = new Set(['token', 'logout', 'ask']);
-const logoutReasons = new Set(['logout', 'expired']);
+/** A record without its generation: what a login, a logout, a refresh or a refusal makes. */
+type Content = Omit<TokenRecord, 'generation'>;
+
+const isTime = (value: unknown): boolean => value === undefined || Number.isFinite(value);
 
 /** Messages come from other tabs: anything that is not exactly what we send is ignored. */
 const isChannelMessage = (value: unknown): value is ChannelMessage => {
-  if (typeof value !== 'object' || value === null) return false;
-  const message = value as Record<string, unknown>;
+  const message = value as Record<string, unknown> | null | undefined;
   return (
-    typeof message.type === 'string' &&
-    messageTypes.has(message.type) &&
+    typeof message?.tabId === 'string' &&
     Number.isSafeInteger(message.generation) &&
     (message.generation as number) >= 0 &&
-    typeof message.tabId === 'string' &&
-    (message.token === undefined || typeof message.token === 'string') &&
-    (message.expiresAt === undefined || Number.isFinite(message.expiresAt)) &&
-    (message.issuedAt === undefined || Number.isFinite(message.issuedAt)) &&
-    (message.type !== 'logout' || logoutReasons.has(message.reason as string))
+    (message.type === 'ask' ||
+      (message.type === 'logout' && (message.reason === 'logout' || message.reason === 'expired')) ||
+      (message.type === 'token' &&
+        (message.token === undefined || typeof message.token === 'string') &&
+        isTime(message.expiresAt) &&
+        isTime(message.issuedAt)))
   );
 };
 
 /** 400 (invalid_grant) or 401 from the refresh endpoint, or an explicit SessionExpiredError. */
 const isDefinitiveFailure = (error: unknown): boolean => {
   if (error instanceof SessionExpiredError) return true;
-  if (typeof error !== 'object' || error === null) return false;
-  const { response, status } = error as { response?: { status?: unknown }; status?: unknown };
+  const { response, status } = (error ?? {}) as { response?: { status?: unknown }; status?: unknown };
   const code = response?.status ?? status;
   return code === 400 || code === 401;
 };
@@ -60,59 +61,38 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 /** How long a tab waits for a peer to answer an `ask` (capped at a quarter of refreshTimeoutMs). */
 const askTimeoutMs = 500;
 
-/**
-The bound on one store call: a quarter of `refreshTimeoutMs`, at most 2 s. Each phase under the lock has its
-own bound (read and write this, asking peers `askTimeoutMs`, `refresh()` `refreshTimeoutMs` plus as much again
-for one that ignores its signal), so the work always ends, and the lock is never released while it runs.
-*/
-const storeTimeoutMs = (refreshTimeoutMs: number): number =>
-  Math.min(2_000, Math.max(1, Math.floor(refreshTimeoutMs / 4)));
-
 /** Resolve with `promise`, or reject with the reason of the first of `signals` to abort. */
 const untilAborted = <T>(
   promise: Promise<T>,
   signals: readonly (AbortSignal | null | undefined)[],
-): Promise<T> => {
-  const active = signals.filter((signal): signal is AbortSignal => signal != null);
-  if (active.length === 0) return promise;
-  const aborted = active.find((signal) => signal.aborted);
-  if (aborted) return Promise.reject(aborted.reason);
-  return new Promise<T>((resolve, reject) => {
+): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
     const stop = new AbortController();
-    for (const signal of active) {
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true, signal: stop.signal });
+    for (const signal of signals) {
+      if (signal?.aborted) reject(signal.reason);
+      signal?.addEventListener('abort', () => reject(signal.reason), { signal: stop.signal });
     }
     promise.then(resolve, reject).finally(() => stop.abort());
   });
-};
-
-type NormalizedToken = ReturnType<typeof normalizeToken>;
 
 /**
 Whether the stored login or logout was called after `mine` (or at the same instant, as a logout over a
 login): then `mine` is superseded and is not written. A withheld record (`persistToken: false`) carries no
 token to stand in for `mine`, so it never supersedes.
 */
-const supersedes = (stored: TokenRecord | undefined, mine: TokenRecord): boolean => {
+const supersedes = (stored: TokenRecord | undefined, mine: Content): boolean => {
   const theirs = stored?.decidedAt;
-  if (stored === undefined || theirs === undefined || stored.withheld || mine.decidedAt === undefined)
-    return false;
-  if (theirs !== mine.decidedAt) return theirs > mine.decidedAt;
-  return stored.reason === 'logout' && mine.reason !== 'logout';
-};
-
-/** What `refresh()` resolved to, checked: `null` means there is no session; anything else must be a token. */
-const normalizeRefreshed = (value: RefreshResult | null | undefined): NormalizedToken => {
-  if (value === null || value === undefined) {
-    throw new SessionExpiredError('refresh() resolved to no token: there is no session to refresh.');
-  }
-  return normalizeToken(value, Date.now(), 'The value refresh() resolved to', true);
+  if (theirs === undefined || stored?.withheld || mine.decidedAt === undefined) return false;
+  return (
+    theirs > mine.decidedAt || (theirs === mine.decidedAt && stored?.reason === 'logout' && !mine.reason)
+  );
 };
 
 /**
 The refresh state machine: single-flight per generation in this tab, double-checked locking across tabs.
 Knows nothing of ky or the DOM; runs on the Lock / Channel / Store adapters it is given, every call to them
-bounded and caught by `GuardedAdapters`.
+bounded and caught by `GuardedAdapters`. Every record it makes (login, logout, refresh, refusal) is stored
+as the next generation, broadcast, and taken by a tab only when it is newer than what that tab has.
 */
 export class Coordinator {
   readonly tabId: string;
@@ -121,12 +101,12 @@ export class Coordinator {
   #current: TokenRecord = { generation: 0, token: null };
   /** One refresh per generation it refreshes from. */
   readonly #inflight = new Map<number, Promise<TokenRecord>>();
-  /** Called whenever a newer record is accepted; lets lock waiters stop waiting. */
+  /** Called whenever a newer record is accepted; lets waiters (for the lock, for a peer) stop waiting. */
   readonly #onNewer = new Set<(record: TokenRecord) => void>();
   readonly #listeners = new Set<(event: TokenRefreshEvent) => void>();
   readonly #refreshSignals = new WeakSet<AbortSignal>();
   /** Logins, logouts and refreshes in flight (settled, never rejecting); `dispose()` lets them finish. */
-  readonly #pending = new Set<Promise<void>>();
+  readonly #pending = new Set<Promise<unknown>>();
   /** The last login or logout write: the next one waits for it (each is bounded). */
   #writes: Promise<unknown> = Promise.resolve();
   /** Lock waits in progress; `dispose()` ends them. */
@@ -148,25 +128,21 @@ export class Coordinator {
   constructor(options: CoordinatorOptions) {
     this.#options = options;
     this.tabId = options.tabId;
-    this.#io = new GuardedAdapters(options.adapters, storeTimeoutMs(options.refreshTimeoutMs));
+    // Each store call is bounded by a quarter of refreshTimeoutMs, at most 2 s; each phase under the lock
+    // has its own bound, so the work always ends before the lock is released.
+    this.#io = new GuardedAdapters(
+      options.adapters,
+      Math.min(2_000, Math.max(1, Math.floor(options.refreshTimeoutMs / 4))),
+    );
     this.#unsubscribe = this.#io.subscribe((message) => this.#onMessage(message));
-    this.#ready = this.#start().then(() => {
+    // A new tab starts from the shared record (or, when its token was withheld, from a live peer's answer),
+    // bounded. A session that ended before this page loaded does not stop it from refreshing once from the
+    // cookie (the user may have logged in again since), so its reason is not taken over.
+    this.#ready = this.resync((record) =>
+      record.token === null ? { generation: record.generation, token: null } : record,
+    ).then(() => {
       this.#isReady = true;
     });
-  }
-
-  /**
-  A new tab starts from the shared record (or, when its token was withheld, from a live peer's answer):
-  bounded, so a stuck store or a silent peer never blocks a request. A session that ended before this page
-  loaded does not stop it from refreshing once from the cookie (the user may have logged in again since), so
-  its logout reason is not taken over.
-  */
-  async #start(): Promise<void> {
-    const record = await this.#readStore();
-    if (!record) return;
-    if (record.withheld) await this.#resolve(record);
-    else if (record.token === null) this.#accept({ generation: record.generation, token: null }, false);
-    else this.#accept(record, true);
   }
 
   /** The record in use in this tab. */
@@ -216,7 +192,7 @@ export class Coordinator {
     const from = current.generation;
     let pending = this.#inflight.get(from);
     if (!pending) {
-      pending = this.#track(() => this.#run(from)).finally(() => this.#inflight.delete(from));
+      pending = this.#track(this.#run(from)).finally(() => this.#inflight.delete(from));
       this.#inflight.set(from, pending);
     }
     return untilAborted(pending, signals);
@@ -224,101 +200,87 @@ export class Coordinator {
 
   /** Store a token obtained outside `refresh()` (after login) and share it with every tab. */
   setToken(value: RefreshResult): Promise<TokenRecord> {
-    const normalized = normalizeToken(value, Date.now(), 'setToken(token)', false);
+    const content = { ...normalizeToken(value, Date.now(), 'setToken(token)', false), decidedAt: Date.now() };
     if (this.#disposed) return Promise.reject(new DisposedError());
-    return this.#track(async () => {
-      const decidedAt = Date.now();
-      const record = await this.#write((generation) => ({ generation, ...normalized, decidedAt }));
-      this.#accept(record, true);
-      this.#postToken(record);
-      return record;
-    });
+    return this.#track(this.#write(content));
   }
 
   /**
   Forget the token in every tab. Waiting requests reject with `SessionExpiredError`. From the call on, this
   tab's session is over: a refusal heard while the logout is being written does not call `onSessionExpired`.
   */
-  logout(): Promise<void> {
-    if (this.#disposed) return Promise.reject(new DisposedError());
+  async logout(): Promise<void> {
+    if (this.#disposed) throw new DisposedError();
     this.#session = false;
-    return this.#track(async () => {
-      const decidedAt = Date.now();
-      const record = await this.#write((generation) => ({
-        generation,
-        token: null,
-        reason: 'logout',
-        decidedAt,
-      }));
-      this.#accept(record, false);
-      // A login called after this logout (in another tab) was stored first: it stands.
-      if (record.token !== null) return;
-      this.#io.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'logout' });
-      this.#emit('logout', record.generation);
-    });
+    const record = await this.#track(this.#write({ token: null, reason: 'logout', decidedAt: Date.now() }));
+    // A login called after this logout (in another tab) was stored first: it stands.
+    if (record.token === null) this.#emit('logout', record.generation);
   }
 
   /**
-  Run `work` (a login, a logout, a refresh) as one that `dispose()` lets finish: the channel stays open
+  Track `work` (a login, a logout, a refresh) as one that `dispose()` lets finish: the channel stays open
   until it settles, so what it stored is also broadcast. Every such work is bounded.
   */
-  #track<T>(work: () => Promise<T>): Promise<T> {
-    const promise = work();
-    const settled = promise.then(
-      () => undefined,
-      () => undefined,
-    );
+  #track<T>(work: Promise<T>): Promise<T> {
+    const settled = work.catch(() => undefined);
     this.#pending.add(settled);
     void settled.then(() => this.#pending.delete(settled));
-    return promise;
+    return work;
   }
 
   /**
-  Store the record `make(next generation)` unconditionally (login, logout). A store that fails or does not
-  answer in time does not block this tab: the record is then used here and broadcast, and should the store
-  run the write later after all, it stores that same record, but only over an older generation (never over
-  what others stored meanwhile).
+  Store a login or logout unconditionally, one at a time in call order (a logout() called after a
+  setToken() is the one that stays, whatever order the store would run two pending writes in), unless a
+  later login or logout from another tab is stored already: that one then stands here too. A store that
+  fails or does not answer in time does not block this tab: the record is used here and broadcast, and
+  should the store run the write later after all, it stores that same record, but only over an older
+  generation (never over what others stored meanwhile).
   */
-  #write(make: (generation: number) => TokenRecord): Promise<TokenRecord> {
-    // One at a time, in call order: a logout() called after a setToken() is the one that stays, whatever
-    // order the store would run two pending writes in.
-    const turn = this.#writes.then(() => this.#writeNow(make));
+  #write(content: Content): Promise<TokenRecord> {
+    const turn = this.#writes.then(async () => {
+      await this.#ready;
+      let used: TokenRecord | undefined;
+      let superseded = false;
+      const written = await this.#io.write(
+        (stored) => {
+          superseded = supersedes(stored, content);
+          return superseded ? (stored as TokenRecord) : this.#persisted(this.#next(stored, content));
+        },
+        (stored) =>
+          used && !((stored?.generation ?? 0) >= used.generation) && !supersedes(stored, content)
+            ? this.#persisted(used)
+            : (stored as TokenRecord),
+      );
+      used = !written.ok
+        ? this.#next(undefined, content)
+        : superseded
+          ? written.value
+          : { ...content, generation: written.value.generation };
+      this.#accept(used, true);
+      this.#broadcast(used);
+      return used;
+    });
     this.#writes = turn.catch(() => undefined);
     return turn;
   }
 
-  async #writeNow(make: (generation: number) => TokenRecord): Promise<TokenRecord> {
-    await this.#ready;
-    const mine = make(0);
-    let used: TokenRecord | undefined;
-    let superseded = false;
-    const written = await this.#io.write(
-      (stored) => {
-        superseded = supersedes(stored, mine);
-        if (superseded) return stored as TokenRecord;
-        return this.#persisted(make(Math.max(stored?.generation ?? 0, this.#current.generation) + 1));
-      },
-      (stored) =>
-        used && !(stored && stored.generation >= used.generation) && !supersedes(stored, mine)
-          ? this.#persisted(used)
-          : (stored as TokenRecord),
-    );
-    // A login or logout called later, in another tab, is already stored: it is the one that stands here too.
-    if (written.ok && superseded) return written.value;
-    used = make(Math.max(written.ok ? written.value.generation : 0, this.#current.generation + 1));
-    return used;
+  /** `content` as the generation after both the stored one and this tab's. */
+  #next(stored: TokenRecord | undefined, content: Content): TokenRecord {
+    return { ...content, generation: Math.max(stored?.generation ?? 0, this.#current.generation) + 1 };
   }
 
-  /** Re-read the shared record: a hidden or frozen tab may have missed messages. Bounded; never throws. */
-  async resync(): Promise<void> {
-    const record = await this.#readStore();
-    if (!record || record.generation <= this.#current.generation) return;
-    if (record.withheld) await this.#resolve(record);
-    else this.#accept(record, true);
+  /**
+  Re-read the shared record (a hidden or frozen tab may have missed messages) and take it if it is newer.
+  Bounded; never throws. `take`: what of it to take (all of it, by default).
+  */
+  async resync(take = (record: TokenRecord): TokenRecord => record): Promise<void> {
+    const stored = await this.#read();
+    const usable = stored && (await this.#resolve(stored));
+    if (usable) this.#accept(take(usable), true);
   }
 
   /** The shared record, or `undefined` when there is none or the store failed or did not answer in time. */
-  async #readStore(): Promise<TokenRecord | undefined> {
+  async #read(): Promise<TokenRecord | undefined> {
     const read = await this.#io.read();
     return read.ok ? read.value : undefined;
   }
@@ -352,6 +314,27 @@ export class Coordinator {
   }
 
   /**
+  Wait until this tab holds a record of generation `generation` or newer, or until `signal` aborts: `true`
+  when such a record came. `onNewer` is told of each newer record first.
+  */
+  #until(generation: number, signal: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (value: boolean) => {
+        this.#onNewer.delete(onNewer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+      const onNewer = (record: TokenRecord) => {
+        if (record.generation >= generation) done(true);
+      };
+      const onAbort = () => done(false);
+      if (signal.aborted) return done(false);
+      this.#onNewer.add(onNewer);
+      signal.addEventListener('abort', onAbort);
+    });
+  }
+
+  /**
   Take the cross-tab lock, then refresh under it. The wait is bounded by `refreshTimeoutMs` and ends early
   when a newer token arrives (adopted) or the instance is disposed; a grant that comes after the wait ended
   runs nothing (see `GuardedAdapters.request`).
@@ -359,24 +342,21 @@ export class Coordinator {
   async #run(from: number): Promise<TokenRecord> {
     const timeoutMs = this.#options.refreshTimeoutMs;
     const wait = new AbortController();
-    let heard: TokenRecord | undefined;
-    let granted = false;
-    const onNewer = (record: TokenRecord) => {
-      if (record.generation <= from) return;
-      heard = record;
-      wait.abort(new Error('a newer token arrived'));
-    };
     const timer = setTimeout(() => wait.abort(new RefreshTimeoutError('lock', timeoutMs)), timeoutMs);
+    const stop = new AbortController();
     const stopWaiting = () => {
       clearTimeout(timer);
-      this.#onNewer.delete(onNewer);
       this.#waits.delete(wait);
+      stop.abort();
     };
-    this.#onNewer.add(onNewer);
+    // A newer token (another tab's refresh, a login) ends the wait: it is adopted instead.
+    const newer = this.#until(from + 1, stop.signal);
+    void newer.then((heard) => heard && wait.abort(new Error('a newer token arrived')));
     this.#waits.add(wait);
     this.#emit('lock:wait', from);
+    let granted = false;
     try {
-      return await this.#io.request(async () => {
+      return await this.#io.request(() => {
         granted = true;
         stopWaiting();
         this.#emit('lock:acquired', from);
@@ -384,19 +364,18 @@ export class Coordinator {
       }, wait.signal);
     } catch (error) {
       if (granted) throw error;
+      stopWaiting();
       // Another tab (or setToken) produced a newer token while this one waited: adopt it (once).
-      if (heard) return this.#adopt(heard);
+      if (await newer) return this.#adopt(this.#current);
       if (error instanceof DisposedError) throw error;
       throw this.#transient(from, error, 'The refresh lock failed');
-    } finally {
-      stopWaiting();
     }
   }
 
   /** Inside the lock: re-read the shared record (double-checked locking), else refresh. */
   async #underLock(failed: number): Promise<TokenRecord> {
     let from = failed;
-    const stored = await this.#readStore();
+    const stored = await this.#read();
     if (stored && stored.generation > from) {
       const usable = await this.#resolve(stored);
       if (usable) return this.#adopt(usable);
@@ -413,7 +392,7 @@ export class Coordinator {
     this.#refreshSignals.add(controller.signal);
     const call = Promise.resolve().then(() => this.#options.refresh({ signal: controller.signal }));
     let timeout: RefreshTimeoutError | undefined;
-    let outcome = await bounded(
+    let outcome: Outcome<RefreshResult | null> = await bounded(
       () => call,
       timeoutMs,
       'refresh()',
@@ -429,60 +408,59 @@ export class Coordinator {
       outcome = await bounded(() => call, timeoutMs, 'refresh()');
       if (!outcome.ok) {
         // Past that, a result is still committed if nothing newer exists by then (else dropped).
-        void call.then(
-          (value) => this.#commitLate(from, value),
-          () => undefined,
-        );
+        call
+          .then((value) => {
+            if (!this.#disposed) return this.#succeed(from, value);
+          })
+          .catch(() => undefined);
         outcome = { ok: false, error: timeout };
       }
     }
-    let normalized: NormalizedToken;
+    let record: TokenRecord | undefined;
     try {
       if (!outcome.ok) throw outcome.error;
-      normalized = normalizeRefreshed(outcome.value);
+      record = await this.#succeed(from, outcome.value);
     } catch (error) {
-      return await this.#fail(from, error);
+      return this.#fail(from, error);
     }
-    const record = await this.#commit(from, normalized);
     return record ?? this.#adopt(await this.#newest(from));
   }
 
-  /**
-  Compare-and-set the refreshed token as generation `from + 1` (or above): in the store when it answers,
-  else in this tab alone; then broadcast it. `undefined` when a newer generation already exists.
-  */
-  async #commit(from: number, normalized: NormalizedToken): Promise<TokenRecord | undefined> {
-    if (this.#current.generation > from) return undefined;
-    let mine = false;
-    const written = await this.#io.write((current) => {
-      mine = !(current && current.generation > from);
-      if (!mine) return current as TokenRecord;
-      return this.#persisted({ generation: Math.max(from, current?.generation ?? 0) + 1, ...normalized });
-    });
-    if (written.ok && !mine) return undefined;
-    // The store failed: keep the token in this tab and broadcast it (the server has rotated already).
-    const generation = written.ok ? written.value.generation : Math.max(from, this.#current.generation) + 1;
-    const record: TokenRecord = { generation, ...normalized };
-    if (!this.#accept(record, false)) return undefined;
-    this.#postToken(record);
-    this.#emit('refresh:success', record.generation);
+  /** Publish what `refresh()` resolved to: `undefined` when a newer generation exists already. */
+  async #succeed(from: number, value: RefreshResult | null | undefined): Promise<TokenRecord | undefined> {
+    if (value == null) {
+      throw new SessionExpiredError('refresh() resolved to no token: there is no session to refresh.');
+    }
+    const record = await this.#publish(
+      from,
+      normalizeToken(value, Date.now(), 'The value refresh() resolved to', true),
+    );
+    if (record) this.#emit('refresh:success', record.generation);
     return record;
   }
 
-  async #commitLate(from: number, value: RefreshResult | null): Promise<void> {
-    if (this.#disposed || this.#current.generation > from) return;
-    let normalized: NormalizedToken;
-    try {
-      normalized = normalizeRefreshed(value);
-    } catch {
-      return;
-    }
-    await this.#commit(from, normalized);
+  /**
+  Compare-and-set `content` as generation `from + 1` (or above): in the store when it answers, else in this
+  tab alone (the server has rotated already); then broadcast it. `undefined` when a newer generation exists.
+  */
+  async #publish(from: number, content: Content): Promise<TokenRecord | undefined> {
+    if (this.#current.generation > from) return undefined;
+    let mine = false;
+    const written = await this.#io.write((stored) => {
+      mine = !(stored && stored.generation > from);
+      return mine ? this.#persisted(this.#next(stored, content)) : (stored as TokenRecord);
+    });
+    if (written.ok && !mine) return undefined;
+    const generation = written.ok ? written.value.generation : Math.max(from, this.#current.generation) + 1;
+    const record = { ...content, generation };
+    if (!this.#accept(record, false)) return undefined;
+    this.#broadcast(record);
+    return record;
   }
 
   /** The newest record known after `from`: the store's, or this tab's. */
   async #newest(from: number): Promise<TokenRecord> {
-    const stored = await this.#readStore();
+    const stored = await this.#read();
     const usable = stored && stored.generation > from ? await this.#resolve(stored) : undefined;
     return usable && usable.generation >= this.#current.generation ? usable : this.#current;
   }
@@ -498,47 +476,31 @@ export class Coordinator {
   over the channel, answer awaited briefly). `undefined` when nobody has it.
   */
   async #resolve(stored: TokenRecord): Promise<TokenRecord | undefined> {
-    if (!stored.withheld) return stored;
-    if (this.#current.generation >= stored.generation) return this.#current;
-    if (this.#unanswered === stored.generation) return undefined;
-    const answered = new Promise<boolean>((resolve) => {
-      const done = (value: boolean) => {
-        clearTimeout(timer);
-        this.#onNewer.delete(onNewer);
-        resolve(value);
-      };
-      const onNewer = (record: TokenRecord) => {
-        if (record.generation >= stored.generation) done(true);
-      };
-      const timer = setTimeout(() => done(false), Math.min(askTimeoutMs, this.#options.refreshTimeoutMs / 4));
-      this.#onNewer.add(onNewer);
-    });
-    this.#ask(stored.generation);
-    if (await answered) return this.#current;
-    this.#unanswered = stored.generation;
-    return undefined;
-  }
-
-  #ask(generation: number): void {
+    const { generation } = stored;
+    if (!stored.withheld || this.#current.generation >= generation)
+      return stored.withheld ? this.#current : stored;
+    if (this.#unanswered === generation) return undefined;
+    const giveUp = new AbortController();
+    const timer = setTimeout(
+      () => giveUp.abort(),
+      Math.min(askTimeoutMs, this.#options.refreshTimeoutMs / 4),
+    );
+    const answered = this.#until(generation, giveUp.signal);
     this.#io.post({ type: 'ask', generation, tabId: this.tabId });
+    const heard = await answered;
+    clearTimeout(timer);
+    if (heard) return this.#current;
+    this.#unanswered = generation;
+    return undefined;
   }
 
   /** Classify a failed refresh: lost race → adopt; definitive → log every tab out; else transient. */
   async #fail(from: number, error: unknown): Promise<TokenRecord> {
     const newest = await this.#newest(from);
     if (newest.generation > from) return this.#adopt(newest);
-
     if (!isDefinitiveFailure(error)) throw this.#transient(from, error, 'The token refresh failed');
-
-    let mine = false;
-    const written = await this.#io.write((current) => {
-      mine = !(current && current.generation > from);
-      if (!mine) return current as TokenRecord;
-      return { generation: Math.max(from, current?.generation ?? 0) + 1, token: null, reason: 'expired' };
-    });
-    if (written.ok && !mine) return this.#adopt((await this.#resolve(written.value)) ?? written.value);
-    const generation = written.ok ? written.value.generation : Math.max(from, this.#current.generation) + 1;
-    const record: TokenRecord = { generation, token: null, reason: 'expired' };
+    const record = await this.#publish(from, { token: null, reason: 'expired' });
+    if (!record) return this.#adopt(await this.#newest(from));
     const expired =
       error instanceof SessionExpiredError
         ? error
@@ -546,8 +508,6 @@ export class Coordinator {
             cause: error,
           });
     this.#failed(from, expired);
-    this.#accept(record, false);
-    this.#io.post({ type: 'logout', generation: record.generation, tabId: this.tabId, reason: 'expired' });
     this.#expire(record.generation, expired);
     throw expired;
   }
@@ -608,38 +568,33 @@ export class Coordinator {
     }
   }
 
-  #postToken(record: TokenRecord): void {
-    if (record.token === null) return;
-    this.#io.post({
-      type: 'token',
-      generation: record.generation,
-      tabId: this.tabId,
-      token: record.token,
-      expiresAt: record.expiresAt,
-      issuedAt: record.issuedAt,
-    });
+  /** Tell every other tab of `record`: its token, or that there is none (and why). */
+  #broadcast({ generation, token, expiresAt, issuedAt, reason }: TokenRecord): void {
+    this.#io.post(
+      token === null
+        ? { type: 'logout', generation, tabId: this.tabId, reason: reason ?? 'logout' }
+        : { type: 'token', generation, tabId: this.tabId, token, expiresAt, issuedAt },
+    );
   }
 
   #onMessage(message: unknown): void {
     if (this.#disposed || !isChannelMessage(message) || message.tabId === this.tabId) return;
-    if (message.type === 'ask') {
-      if (message.generation === this.#current.generation) this.#postToken(this.#current);
-      return;
-    }
-    if (message.generation <= this.#current.generation) return;
-    if (message.type === 'logout') {
-      this.#accept({ generation: message.generation, token: null, reason: message.reason }, false);
-      if (message.reason === 'expired') this.#expire(message.generation, new SessionExpiredError());
-      else this.#emit('logout', message.generation);
-      return;
-    }
-    if (message.token !== undefined) {
-      const { generation, token, expiresAt, issuedAt } = message;
+    const { type, generation } = message;
+    const current = this.#current;
+    if (type === 'ask') {
+      if (generation === current.generation && current.token !== null) this.#broadcast(current);
+    } else if (type === 'logout') {
+      if (this.#accept({ generation, token: null, reason: message.reason }, false)) {
+        if (message.reason === 'expired') this.#expire(generation, new SessionExpiredError());
+        else this.#emit('logout', generation);
+      }
+    } else if (message.token === undefined) {
+      // The token was kept out of the message: read it from the shared store (or ask for it).
+      if (generation > current.generation) void this.resync();
+    } else {
+      const { token, expiresAt, issuedAt } = message;
       this.#accept({ generation, token, expiresAt, issuedAt }, true);
-      return;
     }
-    // The token was kept out of the message: read it from the shared store (or ask for it).
-    void this.resync();
   }
 
   #emit(type: TokenRefreshEventType, generation: number, extra?: Partial<TokenRefreshEvent>): void {
