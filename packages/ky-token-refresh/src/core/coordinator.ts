@@ -138,7 +138,7 @@ export class Coordinator {
     // A new tab starts from the shared record (or, when its token was withheld, from a live peer's answer),
     // bounded. A session that ended before this page loaded does not stop it from refreshing once from the
     // cookie (the user may have logged in again since), so its reason is not taken over.
-    this.#ready = this.resync((record) =>
+    this.#ready = this.resync(false, (record) =>
       record.token === null ? { generation: record.generation, token: null } : record,
     ).then(() => {
       this.#isReady = true;
@@ -271,12 +271,13 @@ export class Coordinator {
 
   /**
   Re-read the shared record (a hidden or frozen tab may have missed messages) and take it if it is newer.
-  Bounded; never throws. `take`: what of it to take (all of it, by default).
+  Bounded; never throws. `conflict`: also take it in place of a different record of the same generation
+  (see `#onMessage`). `take`: what of it to take (all of it, by default).
   */
-  async resync(take = (record: TokenRecord): TokenRecord => record): Promise<void> {
+  async resync(conflict = false, take = (record: TokenRecord): TokenRecord => record): Promise<void> {
     const stored = await this.#read();
     const usable = stored && (await this.#resolve(stored));
-    if (usable) this.#accept(take(usable), true);
+    if (usable) this.#accept(take(usable), true, conflict);
   }
 
   /** The shared record, or `undefined` when there is none or the store failed or did not answer in time. */
@@ -544,9 +545,18 @@ export class Coordinator {
     return record;
   }
 
-  /** Make `record` current if it is newer. `received`: it came from outside this tab's refresh. */
-  #accept(record: TokenRecord, received: boolean): boolean {
-    if (record.generation <= this.#current.generation) return false;
+  /**
+  Make `record` current if it is newer (or, with `conflict`, of the same generation with another token).
+  `received`: it came from outside this tab's refresh.
+  */
+  #accept(record: TokenRecord, received: boolean, conflict = false): boolean {
+    const { generation, token } = this.#current;
+    if (
+      record.generation < generation ||
+      (record.generation === generation && !(conflict && record.token !== token))
+    ) {
+      return false;
+    }
     this.#current = record;
     if (record.token !== null) this.#session = true;
     else if (record.reason === 'logout') this.#session = false;
@@ -581,7 +591,16 @@ export class Coordinator {
     if (this.#disposed || !isChannelMessage(message) || message.tabId === this.tabId) return;
     const { type, generation } = message;
     const current = this.#current;
-    if (type === 'ask') {
+    if (
+      type !== 'ask' &&
+      generation === current.generation &&
+      ((message as { token?: string }).token ?? null) !== current.token
+    ) {
+      // Another record of this tab's generation: two tabs each made one while the store did not answer them
+      // both (a frozen tab's login timed out at thaw while another tab refreshed). The store's stands, in
+      // every tab that sees the conflict.
+      void this.resync(true);
+    } else if (type === 'ask') {
       if (generation === current.generation && current.token !== null) this.#broadcast(current);
     } else if (type === 'logout') {
       if (this.#accept({ generation, token: null, reason: message.reason }, false)) {
