@@ -117,3 +117,26 @@ test('a login and a later logout in two tabs end logged out, even when the login
   expect(a.auth.getToken()).toBeUndefined();
   expect(b.auth.getToken()).toBeUndefined();
 });
+
+test('a refreshed token whose store write lands late is stored at the generation this tab took, not above it', async () => {
+  const name = `late-writes-${++scope}`;
+  const { store, wrapped, slow } = slowWrites(name);
+  // refreshTimeoutMs 400: store calls are bounded at 100 ms.
+  const a = createClient({
+    name,
+    refreshTimeoutMs: 400,
+    crossTab: { ...createMemoryAdapters(name), store: wrapped },
+  });
+  await a.auth.setToken('stale-token');
+  slow.ms = 150;
+  await a.api.get('data').json();
+  const took = a.auth.getToken();
+  await sleep(200);
+  // The late write stored the same token at the same generation: a later 401 with that token refreshes
+  // instead of "adopting" the stored copy numbered one above it.
+  expect(await store.get()).toMatchObject({ token: took, generation: 2 });
+  slow.ms = 0;
+  server.current.validToken = undefined;
+  await expect(a.api.get('data').json()).resolves.toMatchObject({ path: '/api/data' });
+  expect(server.current.refreshCalls).toBe(2);
+});

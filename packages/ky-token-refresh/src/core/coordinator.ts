@@ -449,7 +449,10 @@ export class Coordinator {
     let mine = false;
     const written = await this.#io.write((stored) => {
       mine = !(stored && stored.generation > from);
-      return mine ? this.#persisted(this.#next(stored, content)) : (stored as TokenRecord);
+      // From `from`, not from this tab's generation: a write that lands late (past its bound) must not
+      // number the same token again above the one this tab took meanwhile.
+      const generation = Math.max(from, stored?.generation ?? 0) + 1;
+      return mine ? this.#persisted({ ...content, generation }) : (stored as TokenRecord);
     });
     if (written.ok && !mine) return undefined;
     const generation = written.ok ? written.value.generation : Math.max(from, this.#current.generation) + 1;
