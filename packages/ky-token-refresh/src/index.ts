@@ -27,4 +27,5 @@ export {
   TokenRefreshError,
   type TokenRefreshErrorCode,
 } from './errors/token-refresh-error.js';
+export type { FetchTokenRefresh } from './instance.js';
 export type { RefreshContext, TokenRefreshOptions } from './options.js';

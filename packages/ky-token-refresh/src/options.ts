@@ -132,32 +132,34 @@ const checks: Record<keyof TokenRefreshOptions, Check> = {
 const sameOrigin = (url: URL): boolean =>
   typeof location !== 'undefined' && typeof location.origin === 'string' && url.origin === location.origin;
 
-const bearer = (request: Request, token: string): void => {
-  request.headers.set('Authorization', `Bearer ${token}`);
+/** Every option's default (`onSessionExpired` has none). */
+const defaults: Omit<NormalizedOptions, 'refresh' | 'onSessionExpired'> = {
+  name: 'ky-token-refresh',
+  crossTab: true,
+  shouldRefresh: (response) => response.status === 401,
+  refreshBeforeExpiryMs: 30_000,
+  refreshTimeoutMs: 10_000,
+  isAuthorizedUrl: sameOrigin,
+  authorize: (request, token) => {
+    request.headers.set('Authorization', `Bearer ${token}`);
+  },
+  persistToken: true,
 };
 
-/** Validate once, up front; every error names the bad option. */
+/** Validate once, up front; every error names the bad option. An option set to `undefined` takes its default. */
 export const normalizeOptions = (options: TokenRefreshOptions): NormalizedOptions => {
   if (typeof options !== 'object' || options === null)
     fail('createTokenRefresh(options) needs an options object.');
+  const normalized: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(options)) {
     const check = checks[key as keyof TokenRefreshOptions] ?? fail(`Unknown option \`${key}\`.`);
-    if (value !== undefined && !check[0](value)) {
+    if (value === undefined) continue;
+    if (!check[0](value)) {
       fail(`\`${key}\` must be ${check[1]}, got ${typeof value === 'number' ? value : typeof value}.`);
     }
+    normalized[key] = value;
   }
   if (options.refresh === undefined)
     fail('`refresh` must be a function that resolves to the new access token.');
-  return {
-    refresh: options.refresh,
-    name: options.name ?? 'ky-token-refresh',
-    crossTab: options.crossTab ?? true,
-    shouldRefresh: options.shouldRefresh ?? ((response) => response.status === 401),
-    refreshBeforeExpiryMs: options.refreshBeforeExpiryMs ?? 30_000,
-    refreshTimeoutMs: options.refreshTimeoutMs ?? 10_000,
-    isAuthorizedUrl: options.isAuthorizedUrl ?? sameOrigin,
-    authorize: options.authorize ?? bearer,
-    persistToken: options.persistToken ?? true,
-    onSessionExpired: options.onSessionExpired,
-  };
+  return normalized as unknown as NormalizedOptions;
 };

@@ -3,6 +3,10 @@ import { createFetch } from 'ofetch';
 import createOpenApiClient from 'openapi-fetch';
 import { describe, expect, test } from 'vitest';
 import wretch from 'wretch';
+import {
+  createTokenRefresh as createFetchOnly,
+  SessionExpiredError as FetchEntrySessionExpiredError,
+} from '../src/fetch.js';
 import { createTokenRefresh, SessionExpiredError } from '../src/index.js';
 import { FOREIGN, ORIGIN, useTestServer } from './support/server.js';
 
@@ -150,5 +154,31 @@ describe('auth.fetch in fetch-based clients', () => {
     const echo = await wretch(`${ORIGIN}/api/echo`).fetchPolyfill(auth.fetch).post({ n: 4 }).json<Echo>();
     expect(echo).toMatchObject({ method: 'POST', body: '{"n":4}' });
     expectOneRefreshAndReplays(1);
+  });
+});
+
+describe('the ky-free entry (ky-token-refresh/fetch)', () => {
+  test('its createTokenRefresh gives fetch and the controls, no hooks, and refreshes once for a burst', async () => {
+    const auth = createFetchOnly({
+      name: `fetch-door-${++scope}`,
+      crossTab: false,
+      isAuthorizedUrl: (url) => url.origin === ORIGIN,
+      refresh: async ({ signal }) =>
+        (
+          (await (await fetch(`${ORIGIN}/auth/refresh`, { method: 'POST', signal })).json()) as {
+            access_token: string;
+          }
+        ).access_token,
+    });
+    expect('hooks' in auth).toBe(false);
+    await auth.setToken('stale-token');
+    const responses = await Promise.all(Array.from({ length: 3 }, () => auth.fetch(`${ORIGIN}/api/data`)));
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
+    expectOneRefreshAndReplays(3);
+    expect(auth.stats()).toMatchObject({ refreshes: 1, replays: 3 });
+  });
+
+  test('exports the same error classes as the main entry', () => {
+    expect(FetchEntrySessionExpiredError).toBe(SessionExpiredError);
   });
 });

@@ -1,27 +1,24 @@
 import type { RefreshResult, TokenRecord } from './types.js';
 
 /**
-The claims of a JWT (`header.payload.signature`, base64url JSON), read without verifying anything;
-`undefined` when `token` is not one.
+The `exp` and `iat` claims of a JWT (`header.payload.signature`, base64url JSON), read without verifying
+anything; `{}` when `token` is not one. The payload is decoded as Latin-1, not UTF-8: other claims may come
+out garbled, but the JSON (and its numbers) parse the same.
 */
-const readClaims = (token: string): { exp?: unknown; iat?: unknown } | undefined => {
+const readClaims = (token: string): { exp?: unknown; iat?: unknown } => {
   const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
   try {
-    const binary = atob((parts[1] as string).replace(/-/g, '+').replace(/_/g, '/'));
-    const claims: unknown = JSON.parse(
-      new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))),
-    );
-    return typeof claims === 'object' && claims !== null ? claims : undefined;
-  } catch {
-    return undefined;
-  }
+    if (parts.length === 3) {
+      return JSON.parse(atob((parts[1] as string).replace(/-/g, '+').replace(/_/g, '/'))) ?? {};
+    }
+  } catch {}
+  return {};
 };
 
 const visibleAscii = /^[\x21-\x7e]+$/;
 
 /** The parts of a token record that come from the token itself. */
-export type TokenTimes = Pick<TokenRecord, 'expiresAt' | 'issuedAt'>;
+export type TokenTimes = { expiresAt?: number; issuedAt?: number };
 
 /**
 Read `exp` (and `iat`) from a JWT without verifying it: the server verifies, this only schedules refreshes.
@@ -30,7 +27,7 @@ as `now + (exp - iat)`, so a client whose clock is off neither refreshes on ever
 Other tokens (which may be old) use `exp` as it is. Opaque or malformed tokens give `{}` (reactive only).
 */
 export const readTokenTimes = (token: string, now: number, fresh: boolean): TokenTimes => {
-  const { exp, iat } = readClaims(token) ?? {};
+  const { exp, iat } = readClaims(token);
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return {};
   const hasIat = typeof iat === 'number' && Number.isFinite(iat) && exp > iat;
   if (fresh && hasIat) return { issuedAt: now, expiresAt: now + (exp - iat) * 1000 };
@@ -62,12 +59,7 @@ export const normalizeToken = (
     }
     return { token, expiresAt, issuedAt: now };
   }
-  const times = readTokenTimes(token, now, fresh);
-  return {
-    token,
-    ...(times.expiresAt === undefined ? {} : { expiresAt: times.expiresAt }),
-    ...(times.issuedAt === undefined ? {} : { issuedAt: times.issuedAt }),
-  };
+  return { token, ...readTokenTimes(token, now, fresh) };
 };
 
 /**
