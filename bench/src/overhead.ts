@@ -9,6 +9,7 @@ in one process:
 */
 import ky from 'ky';
 import { startChild } from './lib/child.ts';
+import { fakeJwt } from './lib/fake-jwt.ts';
 import { loadLibrary } from './lib/library.ts';
 import { mean, median, percentile } from './lib/stats.ts';
 
@@ -78,13 +79,6 @@ export interface OverheadResult {
   comparisons: Comparison[];
   refreshCalls: number;
 }
-
-/** An unsigned JWT (the library reads `exp`; nothing verifies it here). */
-const fakeJwt = (expiresInSeconds: number): string => {
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  return `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: 'bench', iat: now, exp: now + expiresInSeconds })}.`;
-};
 
 type Send = (path: string) => Promise<boolean>;
 
