@@ -80,6 +80,10 @@ const results: {
   durationMs?: number;
 } = { command, startedAt: startedAt.toISOString(), quick, machine, settings, recovery: [] };
 
+/** Whether a ratio meets its target (≤). */
+const verdict = (value: number, target: number) =>
+  !Number.isFinite(value) ? 'n/a' : value <= target ? 'within' : 'over';
+
 const errorText = (error: unknown) =>
   error instanceof Error ? error.message.split('\n')[0]! : String(error);
 
@@ -158,7 +162,10 @@ if (results.overhead && !('error' in results.overhead)) {
     notes: [
       ...o.comparisons.map(
         (c) =>
-          `${c.subject} ÷ ${c.baseline}: ${ratio(c.timeRatio)} the time per request (${fixed(c.overheadUs, 1)} µs per request).`,
+          `${c.subject} ÷ ${c.baseline}: ${ratio(c.timeRatio)} the time per request (${fixed(c.overheadUs, 1)} µs per request)` +
+          (c.target === undefined
+            ? '.'
+            : `; target ≤ ${ratio(c.target)}: ${verdict(c.timeRatio, c.target)}.`),
       ),
       `refresh() calls during the run: ${o.refreshCalls}. Ratios are medians of the per-round ratios (each round runs every variant, alternating in blocks).`,
     ],
