@@ -2,12 +2,14 @@
 `pnpm --filter bench run bench`: measures and prints, asserts nothing.
   1. happy-path overhead: bare fetch vs auth.fetch; bare ky vs ky + a no-op afterResponse hook vs ky + hooks vs
      ky with `fetch: auth.fetch` (Node, local node:http server);
-  2. recovery latency at expiry vs its floor: Node (1 instance) and real Chromium (1 and 8 tabs, HTTP/2),
+  2. upload memory: the peak memory of uploading a 50 MiB Blob with bare fetch, auth.fetch, bare ky and
+     ky + hooks (and with a 401 and a replay), each in its own Node process;
+  3. recovery latency at expiry vs its floor: Node (1 instance) and real Chromium (1 and 8 tabs, HTTP/2),
      with the cross-tab propagation time;
-  3. bundle size (esbuild --bundle --minify --format=esm, gzip) of ky-token-refresh and its peers.
+  4. bundle size (esbuild --bundle --minify --format=esm, gzip) of ky-token-refresh and its peers.
 Writes results/bench.json (every sample) and results/bench.md (the Markdown tables).
-Flags: --only=overhead,node,browser,bundle  --quick (fewer rounds: a smoke run, not figures)  --http1 (also
-Chromium 8 tabs over HTTP/1.1). CHROMIUM_PATH picks the browser (default /usr/bin/chromium if present).
+Flags: --only=overhead,upload,node,browser,bundle  --quick (fewer rounds: a smoke run, not figures)  --http1
+(also Chromium 8 tabs over HTTP/1.1). CHROMIUM_PATH picks the browser (default /usr/bin/chromium if present).
 */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,11 +18,12 @@ import { parseArgs } from 'node:util';
 import { type BundleMeasure, bundleTargets, measureBundle, packageOf, versionOf } from './bundle-size.ts';
 import { resultsDir } from './lib/library.ts';
 import type { RecoverySummary } from './lib/recovery-types.ts';
-import { bytes, fixed, ms, ratio } from './lib/stats.ts';
+import { bytes, fixed, mebibytes, median, ms, ratio } from './lib/stats.ts';
 import { markdownTable, type Row, textTable } from './lib/table.ts';
 import { type OverheadResult, runOverhead, variantNames } from './overhead.ts';
 import { type Protocol, runRecoveryBrowser } from './recovery-browser.ts';
 import { runRecoveryNode } from './recovery-node.ts';
+import { runUpload, type UploadResult, uploadVariantNames } from './upload.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +32,9 @@ const { values } = parseArgs({
     http1: { type: 'boolean', default: false },
   },
 });
-const parts = new Set((values.only ?? 'overhead,node,browser,bundle').split(',').map((part) => part.trim()));
+const parts = new Set(
+  (values.only ?? 'overhead,upload,node,browser,bundle').split(',').map((part) => part.trim()),
+);
 const quick = values.quick;
 const command = 'pnpm --filter bench run bench';
 
@@ -40,6 +45,16 @@ const settings = {
     rounds: quick ? 1 : 5,
     block: 1000,
     warmup: 1000,
+  },
+  upload: {
+    sizeBytes: 50 * 2 ** 20,
+    partBytes: 64 * 1024,
+    uploads: quick ? 2 : 5,
+    processes: quick ? 1 : 3,
+    sampleEveryMs: 5,
+    retainedEveryMs: 10,
+    uploadTimeoutMs: 60_000,
+    processTimeoutMs: 180_000,
   },
   latency: { refreshLatencyMs: 20, apiLatencyMs: 20 },
   node: { requests: 20, rounds: quick ? 3 : 20, warmup: quick ? 1 : 2 },
@@ -75,6 +90,7 @@ const results: {
   machine: typeof machine;
   settings: typeof settings;
   overhead?: OverheadResult | { error: string };
+  upload?: UploadResult | { error: string };
   recovery: (RecoverySummary | { where: string; error: string })[];
   bundle?: BundleMeasure[];
   durationMs?: number;
@@ -90,7 +106,7 @@ const errorText = (error: unknown) =>
 if (parts.has('overhead')) {
   const { requests, rounds, concurrency, block } = settings.overhead;
   log(
-    `\n[1/3] Happy path: ${requests} requests × ${rounds} rounds per variant, ${concurrency} concurrent, alternating in blocks of ${block}`,
+    `\n[1/4] Happy path: ${requests} requests × ${rounds} rounds per variant, ${concurrency} concurrent, alternating in blocks of ${block}`,
   );
   try {
     results.overhead = await runOverhead(settings.overhead, log);
@@ -100,10 +116,23 @@ if (parts.has('overhead')) {
   }
 }
 
+if (parts.has('upload')) {
+  const { sizeBytes, uploads, processes } = settings.upload;
+  log(
+    `\n[2/4] Upload memory: a ${mebibytes(sizeBytes)} Blob, ${uploads} uploads per process, ${processes} process(es) per variant, alternating`,
+  );
+  try {
+    results.upload = await runUpload(settings.upload, log);
+  } catch (error) {
+    results.upload = { error: errorText(error) };
+    log(`  not measured: ${errorText(error)}`);
+  }
+}
+
 if (parts.has('node') || parts.has('browser')) {
   const { refreshLatencyMs, apiLatencyMs } = settings.latency;
   log(
-    `\n[2/3] Recovery at expiry (server latency: refresh ${refreshLatencyMs} ms, API ${apiLatencyMs} ms; strict preset)`,
+    `\n[3/4] Recovery at expiry (server latency: refresh ${refreshLatencyMs} ms, API ${apiLatencyMs} ms; strict preset)`,
   );
 }
 if (parts.has('node')) {
@@ -128,7 +157,7 @@ if (parts.has('browser')) {
 }
 
 if (parts.has('bundle')) {
-  log('\n[3/3] Bundle size (esbuild --bundle --minify --format=esm, browser; gzip via node:zlib)');
+  log('\n[4/4] Bundle size (esbuild --bundle --minify --format=esm, browser; gzip via node:zlib)');
   results.bundle = [];
   for (const target of bundleTargets) {
     const measure = await measureBundle({ ...target, version: await versionOf(packageOf(target.entry)) });
@@ -175,6 +204,80 @@ if (results.overhead && !('error' in results.overhead)) {
     title: 'Happy-path overhead',
     header: ['not measured'],
     rows: [[results.overhead.error]],
+    notes: [],
+  });
+}
+
+if (results.upload && !('error' in results.upload)) {
+  const u = results.upload;
+  const comparisonOf = (name: string) => u.comparisons.find((c) => c.subject === name);
+  sections.push({
+    title: `Upload memory (Node ${machine.node}, a ${mebibytes(u.options.sizeBytes)} Blob uploaded ${u.options.uploads} times per process to node:http on 127.0.0.1, one fresh process per variant × ${u.options.processes}; growth over the baseline taken right after the Blob was created; medians over the processes)`,
+    header: [
+      'variant',
+      'processes ok',
+      'peak RSS growth (maxRSS)',
+      'sampled RSS growth',
+      'sampled arrayBuffers growth',
+      'held after GC (arrayBuffers)',
+      '÷ without the library (peak RSS growth)',
+      'peak RSS (whole process)',
+      'upload',
+    ],
+    rows: uploadVariantNames.map((name) => {
+      const v = u.variants[name];
+      const c = comparisonOf(name);
+      const versus = c
+        ? `${ratio(c.peakRssGrowthRatio)} ${c.baseline}${c.target === undefined ? ' (no target)' : ` (target ≤ ${ratio(c.target)}: ${verdict(c.peakRssGrowthRatio, c.target)})`}`
+        : '—';
+      if (v.processes === 0)
+        return [
+          name,
+          `0/${u.options.processes}`,
+          `failed: ${v.failures[0] ?? 'no report'}`,
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+        ];
+      return [
+        name,
+        `${v.processes}/${v.processes + v.failures.length}`,
+        mebibytes(v.peakRssGrowth, true),
+        mebibytes(v.sampledRssGrowth, true),
+        mebibytes(v.arrayBuffersGrowth, true),
+        mebibytes(v.retainedArrayBuffersGrowth, true),
+        versus,
+        mebibytes(v.peakRss),
+        ms(v.uploadMs, 0),
+      ];
+    }),
+    notes: [
+      ...u.comparisons.map(
+        (c) =>
+          `${c.subject} ÷ ${c.baseline}: peak RSS growth ${ratio(c.peakRssGrowthRatio)}, held after GC ${ratio(c.retainedRatio)}, whole-process peak RSS ${ratio(c.peakRssRatio)}` +
+          (c.target === undefined
+            ? ' (each upload sent twice: a 401, then the replay; no target).'
+            : `; target ≤ ${ratio(c.target)} on the peak RSS growth: ${verdict(c.peakRssGrowthRatio, c.target)}.`),
+      ),
+      ...uploadVariantNames.flatMap((name) =>
+        u.variants[name].failures.map(
+          (failure) => `${name}: a process failed (no figure taken from it): ${failure}`,
+        ),
+      ),
+      `The Blob: ${u.options.sizeBytes} random bytes appended in ${u.options.partBytes / 1024} KiB parts, so creating it leaves no transient copy in the high-water mark and it is read in ${u.options.partBytes / 1024} KiB chunks, like a file. Every process imports ky and the library, authorizes the library (setToken), warms its variant up with one 64 KiB upload, creates the Blob, forces a GC and takes the baseline (RSS at the baseline: ${mebibytes(median(uploadVariantNames.map((name) => u.variants[name].baselineRss)))}, median; the runtime, the code and the Blob).`,
+      `peak RSS growth: the kernel's high-water mark (process.resourceUsage().maxRSS) after the ${u.options.uploads} uploads − RSS at the baseline (the mark already stood ${mebibytes(median(uploadVariantNames.map((name) => u.variants[name].watermarkSlack)))} above it at the baseline, median: a smaller growth would not show). sampled: the highest process.memoryUsage() seen every ${u.options.sampleEveryMs} ms during the uploads (${fixed(median(uploadVariantNames.map((name) => u.variants[name].samplesPerProcess)), 0)} samples per process, median) − its baseline. Both include the garbage V8 lets pile up between collections (the chunks already sent), so they vary from run to run.`,
+      `held after GC: one more upload per process, with a forced GC before each sample (every ${u.options.retainedEveryMs} ms): the ArrayBuffer memory the upload keeps reachable, where a copy of the Blob held anywhere shows as about ${mebibytes(u.options.sizeBytes)}. Bare fetch holds ${mebibytes(u.variants.fetch.retainedArrayBuffersGrowth)}: undici's fetch clones the request for a possible 307/308 redirect (redirect: 'follow', the default), teeing the body, and the branch it does not send keeps every chunk until the upload ends. Bare ky holds ${mebibytes(u.variants.ky.retainedArrayBuffersGrowth)}: the same, plus ky's own clone of the request for its retries (its retry limit is not 0, even for a POST).`,
+      "Each answer is checked: status 200, the server read exactly the Blob's size, and in the 401 variants exactly one replay per upload (the server reads the whole body before its 401, so each upload is streamed twice).",
+    ],
+  });
+} else if (results.upload) {
+  sections.push({
+    title: 'Upload memory',
+    header: ['not measured'],
+    rows: [[results.upload.error]],
     notes: [],
   });
 }

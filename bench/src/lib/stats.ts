@@ -43,5 +43,12 @@ export const bytes = (value: number): string => {
   return `${(value / 1024).toFixed(2)} KiB`;
 };
 
+/** Bytes in MiB (2^20 bytes), one decimal; `signed`: with a + or − (for a growth). */
+export const mebibytes = (value: number, signed = false): string => {
+  if (!Number.isFinite(value)) return 'n/a';
+  const sign = signed ? (value < 0 ? '−' : '+') : value < 0 ? '−' : '';
+  return `${sign}${(Math.abs(value) / 2 ** 20).toFixed(1)} MiB`;
+};
+
 export const sleep = (milliseconds: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, milliseconds));
