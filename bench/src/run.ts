@@ -6,7 +6,8 @@
      ky + hooks (and with a 401 and a replay), each in its own Node process;
   3. recovery latency at expiry vs its floor: Node (1 instance) and real Chromium (1 and 8 tabs, HTTP/2),
      with the cross-tab propagation time;
-  4. bundle size (esbuild --bundle --minify --format=esm, gzip) of ky-token-refresh and its peers.
+  4. bundle size: ky-token-refresh per its size-limit entries (its size-limit CLI), and its peers (esbuild
+     --bundle --minify --format=esm, gzip).
 Writes results/bench.json (every sample) and results/bench.md (the Markdown tables).
 Flags: --only=overhead,upload,node,browser,bundle  --quick (fewer rounds: a smoke run, not figures)  --http1
 (also Chromium 8 tabs over HTTP/1.1). CHROMIUM_PATH picks the browser (default /usr/bin/chromium if present).
@@ -18,11 +19,12 @@ import { parseArgs } from 'node:util';
 import { type BundleMeasure, bundleTargets, measureBundle, packageOf, versionOf } from './bundle-size.ts';
 import { resultsDir } from './lib/library.ts';
 import type { RecoverySummary } from './lib/recovery-types.ts';
-import { bytes, fixed, mebibytes, median, ms, ratio } from './lib/stats.ts';
+import { fixed, kilobytes, mebibytes, median, ms, ratio } from './lib/stats.ts';
 import { markdownTable, type Row, textTable } from './lib/table.ts';
 import { type OverheadResult, runOverhead, variantNames } from './overhead.ts';
 import { type Protocol, runRecoveryBrowser } from './recovery-browser.ts';
 import { runRecoveryNode } from './recovery-node.ts';
+import { measureSizeLimit, type SizeLimitResult } from './size-limit.ts';
 import { runUpload, type UploadResult, uploadVariantNames } from './upload.ts';
 
 const { values } = parseArgs({
@@ -92,7 +94,7 @@ const results: {
   overhead?: OverheadResult | { error: string };
   upload?: UploadResult | { error: string };
   recovery: (RecoverySummary | { where: string; error: string })[];
-  bundle?: BundleMeasure[];
+  bundle?: { library: SizeLimitResult | { error: string }; peers: BundleMeasure[] };
   durationMs?: number;
 } = { command, startedAt: startedAt.toISOString(), quick, machine, settings, recovery: [] };
 
@@ -157,12 +159,19 @@ if (parts.has('browser')) {
 }
 
 if (parts.has('bundle')) {
-  log('\n[4/4] Bundle size (esbuild --bundle --minify --format=esm, browser; gzip via node:zlib)');
-  results.bundle = [];
-  for (const target of bundleTargets) {
-    const measure = await measureBundle({ ...target, version: await versionOf(packageOf(target.entry)) });
-    results.bundle.push(measure);
+  log('\n[4/4] Bundle size: ky-token-refresh by its size-limit config; peers by esbuild + gzip');
+  let library: SizeLimitResult | { error: string };
+  try {
+    library = await measureSizeLimit(log);
+  } catch (error) {
+    library = { error: errorText(error) };
+    log(`  ky-token-refresh: not measured: ${errorText(error)}`);
   }
+  const peers: BundleMeasure[] = [];
+  for (const target of bundleTargets) {
+    peers.push(await measureBundle({ ...target, version: await versionOf(packageOf(target.entry)) }));
+  }
+  results.bundle = { library, peers };
 }
 
 machine.loadAverageAtEnd = loadavg().map((value) => Number(value.toFixed(2)));
@@ -335,29 +344,60 @@ if (results.recovery.length > 0) {
 }
 
 if (results.bundle) {
-  const rows: Row[] = results.bundle.map((measure) => {
+  const { library, peers } = results.bundle;
+  if ('error' in library) {
+    sections.push({
+      title: 'Bundle size: ky-token-refresh (its size-limit entries)',
+      header: ['not measured'],
+      rows: [[library.error]],
+      notes: [],
+    });
+  } else {
+    sections.push({
+      title: `Bundle size: ${library.packageName} ${library.packageVersion}, one row per entry of its size-limit config (size-limit ${library.sizeLimitVersion}: esbuild --bundle --minify of \`import { X } from '<path>'\` from dist/, peers and the entry's ignore list external, gzip -9; kB = 1000 bytes)`,
+      header: ['entry', 'min', 'gzip', 'limit', 'within', 'ignored', 'size-limit name'],
+      rows: library.entries.map((entry) => {
+        const what = `${entry.import ?? '*'} from ${entry.path}`;
+        if (entry.error !== undefined)
+          return [what, `not measured: ${entry.error}`, '', '', '', '', entry.name];
+        const compared =
+          entry.compression === 'gzip' || entry.size === undefined
+            ? ''
+            : ` (its ${entry.compression} size: ${kilobytes(entry.size)})`;
+        return [
+          what,
+          kilobytes(entry.min ?? Number.NaN),
+          kilobytes(entry.gzip ?? Number.NaN),
+          entry.limitBytes === undefined ? '—' : `${entry.limit} (${kilobytes(entry.limitBytes)})`,
+          entry.passed === undefined ? '—' : `${entry.passed ? 'yes' : 'NO'}${compared}`,
+          entry.ignore.length === 0 ? '—' : entry.ignore.join(', '),
+          entry.name,
+        ];
+      }),
+      notes: [
+        `Read from the "size-limit" array of packages/ky-token-refresh/package.json and measured by the package's own size-limit CLI, so the gzip figures are those of \`pnpm --filter ky-token-refresh size\` (which subtracts esbuild's empty-project bytes; min is the same build with compression off). dist/ ${library.dist === 'built' ? 'was built for this run' : 'was newer than src/'}. The peer dependency ky is external in every entry.`,
+      ],
+    });
+  }
+  const peerRows: Row[] = peers.map((measure) => {
     const name = `${measure.label}${measure.version ? ` ${measure.version}` : ''}`;
+    const imported = measure.entry.replace(/^import\s+/, '').replace(/\s+from.*/, '');
     if (measure.error || !measure.initial || !measure.lazy)
-      return [
-        name,
-        measure.entry.replace(/^import\s+/, '').replace(/\s+from.*/, ''),
-        `cannot be bundled: ${measure.error}`,
-        '',
-        '',
-        '',
-      ];
+      return [name, imported, `cannot be bundled: ${measure.error}`, '', '', ''];
     return [
       name,
-      measure.entry.replace(/^import\s+/, '').replace(/\s+from.*/, ''),
-      bytes(measure.initial.minified),
-      bytes(measure.initial.gzip9),
-      bytes(measure.initial.gzipDefault),
-      measure.lazy.chunks === 0 ? '—' : `${bytes(measure.lazy.minified)} / ${bytes(measure.lazy.gzip9)}`,
+      imported,
+      kilobytes(measure.initial.minified),
+      kilobytes(measure.initial.gzip9),
+      kilobytes(measure.initial.gzipDefault),
+      measure.lazy.chunks === 0
+        ? '—'
+        : `${kilobytes(measure.lazy.minified)} / ${kilobytes(measure.lazy.gzip9)}`,
     ];
   });
   sections.push({
     title:
-      'Bundle size (esbuild --bundle --minify --format=esm --platform=browser, splitting on; gzip via node:zlib)',
+      'Bundle size: peers (esbuild --bundle --minify --format=esm --platform=browser, splitting on; gzip via node:zlib; kB = 1000 bytes)',
     header: [
       'package',
       'import',
@@ -366,10 +406,9 @@ if (results.bundle) {
       'initial gzip (default)',
       'lazy chunks min / gzip -9',
     ],
-    rows,
+    rows: peerRows,
     notes: [
-      'Entry: `import { X } from "pkg"; console.log(X)` for each package (a default import where the package has no named main export).',
-      'ky-token-refresh is bundled from its source (the code dist/ is compiled from). Its lazy chunk is the `broadcast-channel` fallback, loaded only where native BroadcastChannel is missing.',
+      'Entry: `import { X } from "pkg"; console.log(X)` for each package (a default import where the package has no named main export). initial: the entry chunk and the chunks it imports statically; lazy: what only dynamic import() reaches.',
     ],
   });
 }
