@@ -51,8 +51,9 @@ const settings = {
   upload: {
     sizeBytes: 50 * 2 ** 20,
     partBytes: 64 * 1024,
-    uploads: quick ? 2 : 5,
-    processes: quick ? 1 : 3,
+    // The peaks move with the GC's timing: many uploads per process, several processes per variant.
+    uploads: quick ? 3 : 10,
+    processes: quick ? 1 : 5,
     sampleEveryMs: 5,
     retainedEveryMs: 10,
     uploadTimeoutMs: 60_000,
@@ -225,7 +226,7 @@ if (results.upload && !('error' in results.upload)) {
     header: [
       'variant',
       'processes ok',
-      'peak RSS growth (maxRSS)',
+      'peak RSS growth (maxRSS), median (min–max)',
       'sampled RSS growth',
       'sampled arrayBuffers growth',
       'held after GC (arrayBuffers)',
@@ -254,7 +255,7 @@ if (results.upload && !('error' in results.upload)) {
       return [
         name,
         `${v.processes}/${v.processes + v.failures.length}`,
-        mebibytes(v.peakRssGrowth, true),
+        `${mebibytes(v.peakRssGrowth, true)} (${fixed(v.peakRssGrowthRange[0] / 2 ** 20, 0)}–${fixed(v.peakRssGrowthRange[1] / 2 ** 20, 0)})`,
         mebibytes(v.sampledRssGrowth, true),
         mebibytes(v.arrayBuffersGrowth, true),
         mebibytes(v.retainedArrayBuffersGrowth, true),
@@ -277,7 +278,7 @@ if (results.upload && !('error' in results.upload)) {
         ),
       ),
       `The Blob: ${u.options.sizeBytes} random bytes appended in ${u.options.partBytes / 1024} KiB parts, so creating it leaves no transient copy in the high-water mark and it is read in ${u.options.partBytes / 1024} KiB chunks, like a file. Every process imports ky and the library, authorizes the library (setToken), warms its variant up with one 64 KiB upload, creates the Blob, forces a GC and takes the baseline (RSS at the baseline: ${mebibytes(median(uploadVariantNames.map((name) => u.variants[name].baselineRss)))}, median; the runtime, the code and the Blob).`,
-      `peak RSS growth: the kernel's high-water mark (process.resourceUsage().maxRSS) after the ${u.options.uploads} uploads − RSS at the baseline (the mark already stood ${mebibytes(median(uploadVariantNames.map((name) => u.variants[name].watermarkSlack)))} above it at the baseline, median: a smaller growth would not show). sampled: the highest process.memoryUsage() seen every ${u.options.sampleEveryMs} ms during the uploads (${fixed(median(uploadVariantNames.map((name) => u.variants[name].samplesPerProcess)), 0)} samples per process, median) − its baseline. Both include the garbage V8 lets pile up between collections (the chunks already sent), so they vary from run to run.`,
+      `peak RSS growth: the kernel's high-water mark (process.resourceUsage().maxRSS) after the ${u.options.uploads} uploads − RSS at the baseline (the mark already stood ${mebibytes(median(uploadVariantNames.map((name) => u.variants[name].watermarkSlack)))} above it at the baseline, median: a smaller growth would not show). sampled: the highest process.memoryUsage() seen every ${u.options.sampleEveryMs} ms during the uploads (${fixed(median(uploadVariantNames.map((name) => u.variants[name].samplesPerProcess)), 0)} samples per process, median) − its baseline. Both include the garbage V8 lets pile up between collections (the chunks already sent), so they move with the GC's timing from process to process (see the min–max): a ratio within that spread is noise; held after GC is the stable measure of a copy.`,
       `held after GC: one more upload per process, with a forced GC before each sample (every ${u.options.retainedEveryMs} ms): the ArrayBuffer memory the upload keeps reachable, where a copy of the Blob held anywhere shows as about ${mebibytes(u.options.sizeBytes)}. Bare fetch holds ${mebibytes(u.variants.fetch.retainedArrayBuffersGrowth)}: undici's fetch clones the request for a possible 307/308 redirect (redirect: 'follow', the default), teeing the body, and the branch it does not send keeps every chunk until the upload ends. Bare ky holds ${mebibytes(u.variants.ky.retainedArrayBuffersGrowth)}: the same, plus ky's own clone of the request for its retries (its retry limit is not 0, even for a POST).`,
       "Each answer is checked: status 200, the server read exactly the Blob's size, and in the 401 variants exactly one replay per upload (the server reads the whole body before its 401, so each upload is streamed twice).",
     ],

@@ -11,7 +11,7 @@ import { fork } from 'node:child_process';
 import { startChild } from './lib/child.ts';
 import { fakeJwt } from './lib/fake-jwt.ts';
 import { buildLibrary } from './lib/library.ts';
-import { mebibytes, median } from './lib/stats.ts';
+import { max, mebibytes, median, min } from './lib/stats.ts';
 import {
   type UploadChildConfig,
   type UploadChildReport,
@@ -45,6 +45,8 @@ export interface UploadVariantSummary {
   failures: string[];
   /** The kernel's high-water mark (`maxRSS`) at the end − RSS at the baseline: the peak growth. */
   peakRssGrowth: number;
+  /** The lowest and the highest `peakRssGrowth` among the processes (how much it moves with the GC's timing). */
+  peakRssGrowthRange: [number, number];
   /** Highest sampled RSS − RSS at the baseline. */
   sampledRssGrowth: number;
   /** Highest sampled `arrayBuffers` − its value at the baseline. */
@@ -148,6 +150,10 @@ const summarize = (reports: UploadChildReport[]): UploadVariantSummary => {
     processes: ok.length,
     failures: reports.flatMap((report) => (report.error === undefined ? [] : [report.error])),
     peakRssGrowth: of((report) => report.peak.maxRss - report.baseline.rss),
+    peakRssGrowthRange: [
+      min(ok.map((report) => report.peak.maxRss - report.baseline.rss)),
+      max(ok.map((report) => report.peak.maxRss - report.baseline.rss)),
+    ],
     sampledRssGrowth: of((report) => report.peak.rss - report.baseline.rss),
     arrayBuffersGrowth: of((report) => report.peak.arrayBuffers - report.baseline.arrayBuffers),
     externalGrowth: of((report) => report.peak.external - report.baseline.external),
