@@ -2,12 +2,15 @@
 `pnpm --filter bench run bench`: measures and prints, asserts nothing.
   1. happy-path overhead: bare fetch vs auth.fetch; bare ky vs ky + a no-op afterResponse hook vs ky + hooks vs
      ky with `fetch: auth.fetch` (Node, local node:http server);
-  2. recovery latency at expiry vs its floor: Node (1 instance) and real Chromium (1 and 8 tabs, HTTP/2),
+  2. upload memory: the peak memory of uploading a 50 MiB Blob with bare fetch, auth.fetch, bare ky and
+     ky + hooks (and with a 401 and a replay), each in its own Node process;
+  3. recovery latency at expiry vs its floor: Node (1 instance) and real Chromium (1 and 8 tabs, HTTP/2),
      with the cross-tab propagation time;
-  3. bundle size (esbuild --bundle --minify --format=esm, gzip) of ky-token-refresh and its peers.
+  4. bundle size: ky-token-refresh per its size-limit entries (its size-limit CLI), and its peers (esbuild
+     --bundle --minify --format=esm, gzip).
 Writes results/bench.json (every sample) and results/bench.md (the Markdown tables).
-Flags: --only=overhead,node,browser,bundle  --quick (fewer rounds: a smoke run, not figures)  --http1 (also
-Chromium 8 tabs over HTTP/1.1). CHROMIUM_PATH picks the browser (default /usr/bin/chromium if present).
+Flags: --only=overhead,upload,node,browser,bundle  --quick (fewer rounds: a smoke run, not figures)  --http1
+(also Chromium 8 tabs over HTTP/1.1). CHROMIUM_PATH picks the browser (default /usr/bin/chromium if present).
 */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,11 +19,13 @@ import { parseArgs } from 'node:util';
 import { type BundleMeasure, bundleTargets, measureBundle, packageOf, versionOf } from './bundle-size.ts';
 import { resultsDir } from './lib/library.ts';
 import type { RecoverySummary } from './lib/recovery-types.ts';
-import { bytes, fixed, ms, ratio } from './lib/stats.ts';
+import { fixed, kilobytes, mebibytes, median, ms, ratio } from './lib/stats.ts';
 import { markdownTable, type Row, textTable } from './lib/table.ts';
 import { type OverheadResult, runOverhead, variantNames } from './overhead.ts';
 import { type Protocol, runRecoveryBrowser } from './recovery-browser.ts';
 import { runRecoveryNode } from './recovery-node.ts';
+import { measureSizeLimit, type SizeLimitResult } from './size-limit.ts';
+import { runUpload, type UploadResult, uploadVariantNames } from './upload.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +34,9 @@ const { values } = parseArgs({
     http1: { type: 'boolean', default: false },
   },
 });
-const parts = new Set((values.only ?? 'overhead,node,browser,bundle').split(',').map((part) => part.trim()));
+const parts = new Set(
+  (values.only ?? 'overhead,upload,node,browser,bundle').split(',').map((part) => part.trim()),
+);
 const quick = values.quick;
 const command = 'pnpm --filter bench run bench';
 
@@ -40,6 +47,17 @@ const settings = {
     rounds: quick ? 1 : 5,
     block: 1000,
     warmup: 1000,
+  },
+  upload: {
+    sizeBytes: 50 * 2 ** 20,
+    partBytes: 64 * 1024,
+    // The peaks move with the GC's timing: many uploads per process, several processes per variant.
+    uploads: quick ? 3 : 10,
+    processes: quick ? 1 : 5,
+    sampleEveryMs: 5,
+    retainedEveryMs: 10,
+    uploadTimeoutMs: 60_000,
+    processTimeoutMs: 180_000,
   },
   latency: { refreshLatencyMs: 20, apiLatencyMs: 20 },
   node: { requests: 20, rounds: quick ? 3 : 20, warmup: quick ? 1 : 2 },
@@ -75,10 +93,15 @@ const results: {
   machine: typeof machine;
   settings: typeof settings;
   overhead?: OverheadResult | { error: string };
+  upload?: UploadResult | { error: string };
   recovery: (RecoverySummary | { where: string; error: string })[];
-  bundle?: BundleMeasure[];
+  bundle?: { library: SizeLimitResult | { error: string }; peers: BundleMeasure[] };
   durationMs?: number;
 } = { command, startedAt: startedAt.toISOString(), quick, machine, settings, recovery: [] };
+
+/** Whether a ratio meets its target (≤). */
+const verdict = (value: number, target: number) =>
+  !Number.isFinite(value) ? 'n/a' : value <= target ? 'within' : 'over';
 
 const errorText = (error: unknown) =>
   error instanceof Error ? error.message.split('\n')[0]! : String(error);
@@ -86,7 +109,7 @@ const errorText = (error: unknown) =>
 if (parts.has('overhead')) {
   const { requests, rounds, concurrency, block } = settings.overhead;
   log(
-    `\n[1/3] Happy path: ${requests} requests × ${rounds} rounds per variant, ${concurrency} concurrent, alternating in blocks of ${block}`,
+    `\n[1/4] Happy path: ${requests} requests × ${rounds} rounds per variant, ${concurrency} concurrent, alternating in blocks of ${block}`,
   );
   try {
     results.overhead = await runOverhead(settings.overhead, log);
@@ -96,10 +119,23 @@ if (parts.has('overhead')) {
   }
 }
 
+if (parts.has('upload')) {
+  const { sizeBytes, uploads, processes } = settings.upload;
+  log(
+    `\n[2/4] Upload memory: a ${mebibytes(sizeBytes)} Blob, ${uploads} uploads per process, ${processes} process(es) per variant, alternating`,
+  );
+  try {
+    results.upload = await runUpload(settings.upload, log);
+  } catch (error) {
+    results.upload = { error: errorText(error) };
+    log(`  not measured: ${errorText(error)}`);
+  }
+}
+
 if (parts.has('node') || parts.has('browser')) {
   const { refreshLatencyMs, apiLatencyMs } = settings.latency;
   log(
-    `\n[2/3] Recovery at expiry (server latency: refresh ${refreshLatencyMs} ms, API ${apiLatencyMs} ms; strict preset)`,
+    `\n[3/4] Recovery at expiry (server latency: refresh ${refreshLatencyMs} ms, API ${apiLatencyMs} ms; strict preset)`,
   );
 }
 if (parts.has('node')) {
@@ -124,12 +160,19 @@ if (parts.has('browser')) {
 }
 
 if (parts.has('bundle')) {
-  log('\n[3/3] Bundle size (esbuild --bundle --minify --format=esm, browser; gzip via node:zlib)');
-  results.bundle = [];
-  for (const target of bundleTargets) {
-    const measure = await measureBundle({ ...target, version: await versionOf(packageOf(target.entry)) });
-    results.bundle.push(measure);
+  log('\n[4/4] Bundle size: ky-token-refresh by its size-limit config; peers by esbuild + gzip');
+  let library: SizeLimitResult | { error: string };
+  try {
+    library = await measureSizeLimit(log);
+  } catch (error) {
+    library = { error: errorText(error) };
+    log(`  ky-token-refresh: not measured: ${errorText(error)}`);
   }
+  const peers: BundleMeasure[] = [];
+  for (const target of bundleTargets) {
+    peers.push(await measureBundle({ ...target, version: await versionOf(packageOf(target.entry)) }));
+  }
+  results.bundle = { library, peers };
 }
 
 machine.loadAverageAtEnd = loadavg().map((value) => Number(value.toFixed(2)));
@@ -158,7 +201,10 @@ if (results.overhead && !('error' in results.overhead)) {
     notes: [
       ...o.comparisons.map(
         (c) =>
-          `${c.subject} ÷ ${c.baseline}: ${ratio(c.timeRatio)} the time per request (${fixed(c.overheadUs, 1)} µs per request).`,
+          `${c.subject} ÷ ${c.baseline}: ${ratio(c.timeRatio)} the time per request (${fixed(c.overheadUs, 1)} µs per request)` +
+          (c.target === undefined
+            ? '.'
+            : `; target ≤ ${ratio(c.target)}: ${verdict(c.timeRatio, c.target)}.`),
       ),
       `refresh() calls during the run: ${o.refreshCalls}. Ratios are medians of the per-round ratios (each round runs every variant, alternating in blocks).`,
     ],
@@ -168,6 +214,80 @@ if (results.overhead && !('error' in results.overhead)) {
     title: 'Happy-path overhead',
     header: ['not measured'],
     rows: [[results.overhead.error]],
+    notes: [],
+  });
+}
+
+if (results.upload && !('error' in results.upload)) {
+  const u = results.upload;
+  const comparisonOf = (name: string) => u.comparisons.find((c) => c.subject === name);
+  sections.push({
+    title: `Upload memory (Node ${machine.node}, a ${mebibytes(u.options.sizeBytes)} Blob uploaded ${u.options.uploads} times per process to node:http on 127.0.0.1, one fresh process per variant × ${u.options.processes}; growth over the baseline taken right after the Blob was created; medians over the processes)`,
+    header: [
+      'variant',
+      'processes ok',
+      'peak RSS growth (maxRSS), median (min–max)',
+      'sampled RSS growth',
+      'sampled arrayBuffers growth',
+      'held after GC (arrayBuffers)',
+      '÷ without the library (peak RSS growth)',
+      'peak RSS (whole process)',
+      'upload',
+    ],
+    rows: uploadVariantNames.map((name) => {
+      const v = u.variants[name];
+      const c = comparisonOf(name);
+      const versus = c
+        ? `${ratio(c.peakRssGrowthRatio)} ${c.baseline}${c.target === undefined ? ' (no target)' : ` (target ≤ ${ratio(c.target)}: ${verdict(c.peakRssGrowthRatio, c.target)})`}`
+        : '—';
+      if (v.processes === 0)
+        return [
+          name,
+          `0/${u.options.processes}`,
+          `failed: ${v.failures[0] ?? 'no report'}`,
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+        ];
+      return [
+        name,
+        `${v.processes}/${v.processes + v.failures.length}`,
+        `${mebibytes(v.peakRssGrowth, true)} (${fixed(v.peakRssGrowthRange[0] / 2 ** 20, 0)}–${fixed(v.peakRssGrowthRange[1] / 2 ** 20, 0)})`,
+        mebibytes(v.sampledRssGrowth, true),
+        mebibytes(v.arrayBuffersGrowth, true),
+        mebibytes(v.retainedArrayBuffersGrowth, true),
+        versus,
+        mebibytes(v.peakRss),
+        ms(v.uploadMs, 0),
+      ];
+    }),
+    notes: [
+      ...u.comparisons.map(
+        (c) =>
+          `${c.subject} ÷ ${c.baseline}: peak RSS growth ${ratio(c.peakRssGrowthRatio)}, held after GC ${ratio(c.retainedRatio)}, whole-process peak RSS ${ratio(c.peakRssRatio)}` +
+          (c.target === undefined
+            ? ' (each upload sent twice: a 401, then the replay; no target).'
+            : `; target ≤ ${ratio(c.target)} on the peak RSS growth: ${verdict(c.peakRssGrowthRatio, c.target)}.`),
+      ),
+      ...uploadVariantNames.flatMap((name) =>
+        u.variants[name].failures.map(
+          (failure) => `${name}: a process failed (no figure taken from it): ${failure}`,
+        ),
+      ),
+      `The Blob: ${u.options.sizeBytes} random bytes appended in ${u.options.partBytes / 1024} KiB parts, so creating it leaves no transient copy in the high-water mark and it is read in ${u.options.partBytes / 1024} KiB chunks, like a file. Every process imports ky and the library, authorizes the library (setToken), warms its variant up with one 64 KiB upload, creates the Blob, forces a GC and takes the baseline (RSS at the baseline: ${mebibytes(median(uploadVariantNames.map((name) => u.variants[name].baselineRss)))}, median; the runtime, the code and the Blob).`,
+      `peak RSS growth: the kernel's high-water mark (process.resourceUsage().maxRSS) after the ${u.options.uploads} uploads − RSS at the baseline (the mark already stood ${mebibytes(median(uploadVariantNames.map((name) => u.variants[name].watermarkSlack)))} above it at the baseline, median: a smaller growth would not show). sampled: the highest process.memoryUsage() seen every ${u.options.sampleEveryMs} ms during the uploads (${fixed(median(uploadVariantNames.map((name) => u.variants[name].samplesPerProcess)), 0)} samples per process, median) − its baseline. Both include the garbage V8 lets pile up between collections (the chunks already sent), so they move with the GC's timing from process to process (see the min–max): a ratio within that spread is noise; held after GC is the stable measure of a copy.`,
+      `held after GC: one more upload per process, with a forced GC before each sample (every ${u.options.retainedEveryMs} ms): the ArrayBuffer memory the upload keeps reachable, where a copy of the Blob held anywhere shows as about ${mebibytes(u.options.sizeBytes)}. Bare fetch holds ${mebibytes(u.variants.fetch.retainedArrayBuffersGrowth)}: undici's fetch clones the request for a possible 307/308 redirect (redirect: 'follow', the default), teeing the body, and the branch it does not send keeps every chunk until the upload ends. Bare ky holds ${mebibytes(u.variants.ky.retainedArrayBuffersGrowth)}: the same, plus ky's own clone of the request for its retries (its retry limit is not 0, even for a POST).`,
+      "Each answer is checked: status 200, the server read exactly the Blob's size, and in the 401 variants exactly one replay per upload (the server reads the whole body before its 401, so each upload is streamed twice).",
+    ],
+  });
+} else if (results.upload) {
+  sections.push({
+    title: 'Upload memory',
+    header: ['not measured'],
+    rows: [[results.upload.error]],
     notes: [],
   });
 }
@@ -225,29 +345,60 @@ if (results.recovery.length > 0) {
 }
 
 if (results.bundle) {
-  const rows: Row[] = results.bundle.map((measure) => {
+  const { library, peers } = results.bundle;
+  if ('error' in library) {
+    sections.push({
+      title: 'Bundle size: ky-token-refresh (its size-limit entries)',
+      header: ['not measured'],
+      rows: [[library.error]],
+      notes: [],
+    });
+  } else {
+    sections.push({
+      title: `Bundle size: ${library.packageName} ${library.packageVersion}, one row per entry of its size-limit config (size-limit ${library.sizeLimitVersion}: esbuild --bundle --minify of \`import { X } from '<path>'\` from dist/, peers and the entry's ignore list external, gzip -9; kB = 1000 bytes)`,
+      header: ['entry', 'min', 'gzip', 'limit', 'within', 'ignored', 'size-limit name'],
+      rows: library.entries.map((entry) => {
+        const what = `${entry.import ?? '*'} from ${entry.path}`;
+        if (entry.error !== undefined)
+          return [what, `not measured: ${entry.error}`, '', '', '', '', entry.name];
+        const compared =
+          entry.compression === 'gzip' || entry.size === undefined
+            ? ''
+            : ` (its ${entry.compression} size: ${kilobytes(entry.size)})`;
+        return [
+          what,
+          kilobytes(entry.min ?? Number.NaN),
+          kilobytes(entry.gzip ?? Number.NaN),
+          entry.limitBytes === undefined ? '—' : `${entry.limit} (${kilobytes(entry.limitBytes)})`,
+          entry.passed === undefined ? '—' : `${entry.passed ? 'yes' : 'NO'}${compared}`,
+          entry.ignore.length === 0 ? '—' : entry.ignore.join(', '),
+          entry.name,
+        ];
+      }),
+      notes: [
+        `Read from the "size-limit" array of packages/ky-token-refresh/package.json and measured by the package's own size-limit CLI, so the gzip figures are those of \`pnpm --filter ky-token-refresh size\` (which subtracts esbuild's empty-project bytes; min is the same build with compression off). dist/ ${library.dist === 'built' ? 'was built for this run' : 'was newer than src/'}. The peer dependency ky is external in every entry.`,
+      ],
+    });
+  }
+  const peerRows: Row[] = peers.map((measure) => {
     const name = `${measure.label}${measure.version ? ` ${measure.version}` : ''}`;
+    const imported = measure.entry.replace(/^import\s+/, '').replace(/\s+from.*/, '');
     if (measure.error || !measure.initial || !measure.lazy)
-      return [
-        name,
-        measure.entry.replace(/^import\s+/, '').replace(/\s+from.*/, ''),
-        `cannot be bundled: ${measure.error}`,
-        '',
-        '',
-        '',
-      ];
+      return [name, imported, `cannot be bundled: ${measure.error}`, '', '', ''];
     return [
       name,
-      measure.entry.replace(/^import\s+/, '').replace(/\s+from.*/, ''),
-      bytes(measure.initial.minified),
-      bytes(measure.initial.gzip9),
-      bytes(measure.initial.gzipDefault),
-      measure.lazy.chunks === 0 ? '—' : `${bytes(measure.lazy.minified)} / ${bytes(measure.lazy.gzip9)}`,
+      imported,
+      kilobytes(measure.initial.minified),
+      kilobytes(measure.initial.gzip9),
+      kilobytes(measure.initial.gzipDefault),
+      measure.lazy.chunks === 0
+        ? '—'
+        : `${kilobytes(measure.lazy.minified)} / ${kilobytes(measure.lazy.gzip9)}`,
     ];
   });
   sections.push({
     title:
-      'Bundle size (esbuild --bundle --minify --format=esm --platform=browser, splitting on; gzip via node:zlib)',
+      'Bundle size: peers (esbuild --bundle --minify --format=esm --platform=browser, splitting on; gzip via node:zlib; kB = 1000 bytes)',
     header: [
       'package',
       'import',
@@ -256,10 +407,9 @@ if (results.bundle) {
       'initial gzip (default)',
       'lazy chunks min / gzip -9',
     ],
-    rows,
+    rows: peerRows,
     notes: [
-      'Entry: `import { X } from "pkg"; console.log(X)` for each package (a default import where the package has no named main export).',
-      'ky-token-refresh is bundled from its source (the code dist/ is compiled from). Its lazy chunk is the `broadcast-channel` fallback, loaded only where native BroadcastChannel is missing.',
+      'Entry: `import { X } from "pkg"; console.log(X)` for each package (a default import where the package has no named main export). initial: the entry chunk and the chunks it imports statically; lazy: what only dynamic import() reaches.',
     ],
   });
 }

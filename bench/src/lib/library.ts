@@ -16,11 +16,14 @@ const outdir = fileURLToPath(new URL('../../results/.build/lib/', import.meta.ur
 
 type Library = typeof import('ky-token-refresh');
 
-let loaded: Promise<Library> | undefined;
+let built: Promise<string> | undefined;
 
-/** Build the library for Node (ESM) and import it. */
-export const loadLibrary = (): Promise<Library> => {
-  loaded ??= (async () => {
+/**
+Build the library for Node (ESM) once per run; resolves to the file URL of the built module (child processes
+of the bench import it from there).
+*/
+export const buildLibrary = (): Promise<string> => {
+  built ??= (async () => {
     await mkdir(outdir, { recursive: true });
     await build({
       entryPoints: { 'ky-token-refresh': librarySource },
@@ -34,7 +37,10 @@ export const loadLibrary = (): Promise<Library> => {
       outdir,
       logLevel: 'warning',
     });
-    return (await import(pathToFileURL(`${outdir}ky-token-refresh.js`).href)) as Library;
+    return pathToFileURL(`${outdir}ky-token-refresh.js`).href;
   })();
-  return loaded;
+  return built;
 };
+
+/** Build the library for Node (ESM) and import it. */
+export const loadLibrary = async (): Promise<Library> => (await import(await buildLibrary())) as Library;

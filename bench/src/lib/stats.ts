@@ -37,10 +37,15 @@ export const ms = (value: number, digits = 1): string =>
 export const ratio = (value: number, digits = 2): string =>
   Number.isFinite(value) ? `${fixed(value, digits)}×` : 'n/a';
 
-export const bytes = (value: number): string => {
+/** Bytes in kB of 1000 bytes (as size-limit counts), two decimals. */
+export const kilobytes = (value: number): string =>
+  Number.isFinite(value) ? `${(value / 1000).toFixed(2)} kB` : 'n/a';
+
+/** Bytes in MiB (2^20 bytes), one decimal; `signed`: with a + or − (for a growth). */
+export const mebibytes = (value: number, signed = false): string => {
   if (!Number.isFinite(value)) return 'n/a';
-  if (value < 1024) return `${value} B`;
-  return `${(value / 1024).toFixed(2)} KiB`;
+  const sign = signed ? (value < 0 ? '−' : '+') : value < 0 ? '−' : '';
+  return `${sign}${(Math.abs(value) / 2 ** 20).toFixed(1)} MiB`;
 };
 
 export const sleep = (milliseconds: number): Promise<void> =>
