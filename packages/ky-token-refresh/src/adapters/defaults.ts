@@ -110,7 +110,7 @@ gets the native ones at once; anything else (an insecure context, an old browser
 export const resolveDefaultAdapters = (name: string): Adapters | Promise<Adapters> =>
   hasNativeAdapters()
     ? nativeAdapters(name)
-    : loadFallbacks().then((module) => module.createFallbackAdapters(name, detectFeatures()));
+    : loadFallbacks().then((module) => module.createFallbackAdapters(name, module.detectFeatures()));
 
 /**
 The default adapters (see `resolveDefaultAdapters`), returned at once: where they come from the fallback

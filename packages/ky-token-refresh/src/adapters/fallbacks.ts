@@ -7,6 +7,7 @@ import { LeaseLock } from './lease-lock.js';
 import { createMemoryAdapters } from './memory.js';
 import { WebLock } from './web-lock.js';
 
+export { detectFeatures } from './choose.js';
 export { createMemoryAdapters } from './memory.js';
 
 /**

@@ -234,7 +234,8 @@ export class Coordinator {
   later login or logout from another tab is stored already: that one then stands here too. A store that
   fails or does not answer in time does not block this tab: the record is used here and broadcast, and
   should the store run the write later after all, it stores that same record, but only over an older
-  generation (never over what others stored meanwhile).
+  generation (never over what others stored meanwhile), and broadcasts it again for the tabs that read the
+  store since (a write that lands late does the same in `#publish`).
   */
   #write(content: Content): Promise<TokenRecord> {
     const turn = this.#writes.then(async () => {
@@ -246,10 +247,13 @@ export class Coordinator {
           superseded = supersedes(stored, content);
           return superseded ? (stored as TokenRecord) : this.#persisted(this.#next(stored, content));
         },
-        (stored) =>
-          used && !((stored?.generation ?? 0) >= used.generation) && !supersedes(stored, content)
-            ? this.#persisted(used)
-            : (stored as TokenRecord),
+        (stored) => {
+          if (!used || (stored?.generation ?? 0) >= used.generation || supersedes(stored, content)) {
+            return stored as TokenRecord;
+          }
+          this.#broadcast(used);
+          return this.#persisted(used);
+        },
       );
       used = !written.ok
         ? this.#next(undefined, content)
@@ -447,13 +451,19 @@ export class Coordinator {
   async #publish(from: number, content: Content): Promise<TokenRecord | undefined> {
     if (this.#current.generation > from) return undefined;
     let mine = false;
-    const written = await this.#io.write((stored) => {
+    const make = (stored: TokenRecord | undefined, late: boolean): TokenRecord => {
       mine = !(stored && stored.generation > from);
+      if (!mine) return stored as TokenRecord;
       // From `from`, not from this tab's generation: a write that lands late (past its bound) must not
       // number the same token again above the one this tab took meanwhile.
-      const generation = Math.max(from, stored?.generation ?? 0) + 1;
-      return mine ? this.#persisted({ ...content, generation }) : (stored as TokenRecord);
-    });
+      const record = { ...content, generation: Math.max(from, stored?.generation ?? 0) + 1 };
+      if (late) this.#broadcast(record);
+      return this.#persisted(record);
+    };
+    const written = await this.#io.write(
+      (stored) => make(stored, false),
+      (stored) => make(stored, true),
+    );
     if (written.ok && !mine) return undefined;
     const generation = written.ok ? written.value.generation : Math.max(from, this.#current.generation) + 1;
     const record = { ...content, generation };
