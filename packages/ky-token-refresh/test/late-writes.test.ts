@@ -1,5 +1,5 @@
 import { expect, test, vi } from 'vitest';
-import { createMemoryAdapters, SessionExpiredError, type Store } from '../src/index.js';
+import { type Channel, createMemoryAdapters, SessionExpiredError, type Store } from '../src/index.js';
 import { createClient } from './support/client.js';
 import { useTestServer } from './support/server.js';
 import { sleep, until } from './support/wait.js';
@@ -139,4 +139,65 @@ test('a refreshed token whose store write lands late is stored at the generation
   server.current.validToken = undefined;
   await expect(a.api.get('data').json()).resolves.toMatchObject({ path: '/api/data' });
   expect(server.current.refreshCalls).toBe(2);
+});
+
+test('a login whose store write lands late reaches a tab opened between its time-out and its landing', async () => {
+  const name = `late-writes-${++scope}`;
+  const { store, wrapped, slow } = slowWrites(name);
+  // refreshTimeoutMs 400: store calls are bounded at 100 ms.
+  const a = createClient({
+    name,
+    refreshTimeoutMs: 400,
+    crossTab: { ...createMemoryAdapters(name), store: wrapped },
+  });
+  await a.auth.setToken('token-1');
+  slow.ms = 250;
+  const login = a.auth.setToken('login-2');
+  await sleep(150);
+  // Opened after the login timed out (and was broadcast) but before the store ran it: reads token-1.
+  const late = createClient({ name, refreshTimeoutMs: 400, crossTab: true });
+  await login;
+  expect(await until(() => late.auth.getToken() === 'login-2')).toBe(true);
+  expect(await store.get()).toMatchObject({ token: 'login-2' });
+});
+
+test('two tabs that each made one generation while the store did not answer (a frozen tab) end on the store’s record', async () => {
+  const name = `late-writes-${++scope}`;
+  const { store, wrapped, slow } = slowWrites(name);
+  // Tab A's channel, frozen: what it sends and what it would receive is held until it thaws.
+  const shared = createMemoryAdapters(name);
+  const held: (() => void)[] = [];
+  let frozen = false;
+  const frozenChannel: Channel = {
+    post: (message) =>
+      frozen ? held.push(() => shared.channel.post(message)) : shared.channel.post(message),
+    subscribe: (listener) =>
+      shared.channel.subscribe((message) =>
+        frozen ? held.push(() => listener(message)) : listener(message),
+      ),
+    close: () => shared.channel.close(),
+  };
+  // refreshTimeoutMs 400: store calls are bounded at 100 ms.
+  const a = createClient({
+    name,
+    refreshTimeoutMs: 400,
+    crossTab: { lock: shared.lock, channel: frozenChannel, store: wrapped },
+  });
+  const b = createClient({ name, refreshTimeoutMs: 400, crossTab: true });
+  await a.auth.setToken('token-1');
+  expect(await until(() => b.auth.getToken() === 'token-1')).toBe(true);
+  frozen = true;
+  slow.ms = 250;
+  const login = a.auth.setToken('login-2');
+  await sleep(10);
+  // Meanwhile B refreshes and stores generation 2; A's login times out and takes generation 2 as well.
+  const refreshed = await b.auth.refresh();
+  await login;
+  expect(a.auth.getToken()).toBe('login-2');
+  await sleep(300);
+  expect(await store.get()).toMatchObject({ generation: 2, token: refreshed });
+  frozen = false;
+  for (const deliver of held.splice(0)) deliver();
+  expect(await until(() => a.auth.getToken() === refreshed)).toBe(true);
+  expect(b.auth.getToken()).toBe(refreshed);
 });
