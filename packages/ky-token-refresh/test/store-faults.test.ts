@@ -83,3 +83,26 @@ test('store methods that throw synchronously are caught like rejections', async 
   await expect(api.get('data').json()).resolves.toMatchObject({ path: '/api/data' });
   expect(auth.getToken()).toBe(server.current.validToken);
 });
+
+test('a refresh that finds a newer record at its compare-and-set adopts that record, even when the next store read fails', async () => {
+  const name = `store-faults-newer-${Date.now()}`;
+  const { store } = createMemoryAdapters(name);
+  let failReads = false;
+  const flaky: Store = {
+    get: () => (failReads ? Promise.reject(new Error('read failed')) : store.get()),
+    update: (updater) => store.update(updater),
+  };
+  const a = createClient({
+    name,
+    crossTab: { ...createMemoryAdapters(name), store: flaky },
+    // A token the server never accepts: only the stored record's token can succeed.
+    refresh: async () => 'refreshed-but-not-stored',
+  });
+  await a.auth.setToken('stale-token');
+  // Another tab stored generation 2 (its message lost); this tab's reads now fail, so it refreshes.
+  const stored = server.current.issue();
+  await store.update(() => ({ generation: 2, token: stored }));
+  failReads = true;
+  await expect(a.api.get('data').json()).resolves.toMatchObject({ path: '/api/data' });
+  expect(a.auth.getToken()).toBe(stored);
+});

@@ -464,7 +464,13 @@ export class Coordinator {
       (stored) => make(stored, false),
       (stored) => make(stored, true),
     );
-    if (written.ok && !mine) return undefined;
+    if (written.ok && !mine) {
+      // Take the newer record the store holds now: the caller adopts it, and must not fall back on this
+      // tab's older one should its next read of the store fail.
+      const newer = await this.#resolve(written.value);
+      if (newer) this.#accept(newer, true);
+      return undefined;
+    }
     const generation = written.ok ? written.value.generation : Math.max(from, this.#current.generation) + 1;
     const record = { ...content, generation };
     if (!this.#accept(record, false)) return undefined;
