@@ -129,8 +129,18 @@ const checks: Record<keyof TokenRefreshOptions, Check> = {
   onSessionExpired: aFunction,
 };
 
-const sameOrigin = (url: URL): boolean =>
-  typeof location !== 'undefined' && typeof location.origin === 'string' && url.origin === location.origin;
+/** The default `isAuthorizedUrl`: the page's own origin (none where there is no `location`). */
+export const sameOrigin = (url: URL): boolean => isSameOrigin(url.href);
+
+/**
+`sameOrigin` on a serialised URL, as `Request.url` is: its origin is the part before the path, which always
+starts with `/` (userinfo, which the origin leaves out, makes it not match: no token). The request cycle uses
+this for the default, so the happy path builds no `URL`.
+*/
+export const isSameOrigin = (url: string): boolean =>
+  typeof location !== 'undefined' &&
+  typeof location.origin === 'string' &&
+  url.startsWith(`${location.origin}/`);
 
 /** Every option's default (`onSessionExpired` has none). */
 const defaults: Omit<NormalizedOptions, 'refresh' | 'onSessionExpired'> = {

@@ -1,6 +1,7 @@
 import ky from 'ky';
 import { afterEach, expect, test, vi } from 'vitest';
 import { createTokenRefresh } from '../src/index.js';
+import { isSameOrigin, sameOrigin } from '../src/options.js';
 import { createClient } from './support/client.js';
 import { FOREIGN, ORIGIN, useTestServer } from './support/server.js';
 
@@ -45,4 +46,22 @@ test('a custom isAuthorizedUrl is honoured, and replays never go to a foreign or
   await api.get('x').json();
   await ky.create({ hooks: auth.hooks }).get(`${FOREIGN}/y`, { throwHttpErrors: false });
   expect(server.current.foreignHits.map((hit) => hit.authorization)).toEqual([null]);
+});
+
+test('the default check (no URL built per request) matches the page origin exactly', () => {
+  vi.stubGlobal('location', new URL('https://app.example/app/'));
+  const cases: [string, boolean][] = [
+    ['https://app.example/api/x?q=1', true],
+    ['https://APP.example:443/api', true],
+    ['https://app.example', true],
+    ['https://app.example.evil.test/api', false],
+    ['https://app.example:8443/api', false],
+    ['http://app.example/api', false],
+    ['https://evil.test/https://app.example/', false],
+  ];
+  for (const [url, expected] of cases) {
+    const sent = new Request(url).url;
+    expect([url, isSameOrigin(sent)]).toEqual([url, expected]);
+    expect([url, sameOrigin(new URL(sent))]).toEqual([url, expected]);
+  }
 });

@@ -3,6 +3,7 @@ import { isDueForRefresh } from '../core/token.js';
 import type { TokenRecord } from '../core/types.js';
 import { ReplayError } from '../errors/replay-error.js';
 import { isSessionExpiredError } from '../errors/session-expired-error.js';
+import { isSameOrigin, sameOrigin } from '../options.js';
 
 /** The parts of the user options the request cycle uses, already validated and defaulted. */
 export interface CycleConfig {
@@ -71,9 +72,14 @@ export class RequestCycle {
   readonly #core: Coordinator;
   readonly #config: CycleConfig;
 
+  /** `isAuthorizedUrl` on `Request.url`; the default builds no `URL`. */
+  readonly #isAuthorized: (url: string) => boolean;
+
   constructor(core: Coordinator, config: CycleConfig) {
     this.#core = core;
     this.#config = config;
+    const check = config.isAuthorizedUrl;
+    this.#isAuthorized = check === sameOrigin ? isSameOrigin : (url) => check(new URL(url));
   }
 
   /**
@@ -87,7 +93,7 @@ export class RequestCycle {
     body?: BodyInit,
   ): Promise<Response> {
     const core = this.#core;
-    if (call.skip || core.disposed || !this.#config.isAuthorizedUrl(new URL(request.url))) {
+    if (call.skip || core.disposed || !this.#isAuthorized(request.url)) {
       return transport(request);
     }
     const record = await this.#tokenFor(request, call);
