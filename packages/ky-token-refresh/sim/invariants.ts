@@ -83,6 +83,13 @@ export const checkEnd = (world: World): void => {
       world.count('idle:tab-without-token');
       continue;
     }
+    // A tab that stored a record and died before its message left it (held while it was frozen, lost at
+    // the crash): the live tabs learn the record at their next refresh (which adopts it from the store) or
+    // when they become visible; nothing reaches them before. Counted, not a violation.
+    if (token !== stored && world.tabs.some((other) => other.dead && other.auth.getToken() === stored)) {
+      world.count('idle:stored-by-a-dead-tab');
+      continue;
+    }
     if (token !== stored) {
       const seq = (value: string | undefined) =>
         value === undefined ? 'none' : `#${world.server.tokens.get(value)?.seq}`;

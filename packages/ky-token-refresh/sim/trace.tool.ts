@@ -29,6 +29,13 @@ test.skipIf(!process.env.SIM_TRACE)('trace a pinned schedule', async () => {
   checkEnd(world);
   console.log(
     `${lines.join('\n')}\n\nops: ${JSON.stringify(pin.input.ops)}\ncounts: ${JSON.stringify(world.counts)}\n` +
+      `tabs: ${world.tabs
+        .map(
+          (tab) =>
+            `tab${tab.id} token #${world.server.tokens.get(tab.auth.getToken() ?? '')?.seq ?? 'none'}` +
+            `${tab.dead ? ' (dead)' : ''}${tab.disposed ? ' (disposed)' : ''}`,
+        )
+        .join(', ')}\n` +
       `store: ${JSON.stringify(world.storeHub.value)}\nviolations:\n${world.violations.join('\n')}`,
   );
 });

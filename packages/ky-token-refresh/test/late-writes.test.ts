@@ -201,3 +201,42 @@ test('two tabs that each made one generation while the store did not answer (a f
   expect(await until(() => a.auth.getToken() === refreshed)).toBe(true);
   expect(b.auth.getToken()).toBe(refreshed);
 });
+
+test('a login written late finds another record of its generation in the store: the tab takes the stored one', async () => {
+  const name = `late-writes-${++scope}`;
+  const { store, wrapped, slow } = slowWrites(name);
+  // refreshTimeoutMs 400: store calls are bounded at 100 ms.
+  const a = createClient({
+    name,
+    refreshTimeoutMs: 400,
+    crossTab: { ...createMemoryAdapters(name), store: wrapped },
+  });
+  await a.auth.setToken('token-1');
+  slow.ms = 250;
+  const login = a.auth.setToken('login-2');
+  await sleep(10);
+  // Another tab stored generation 2 meanwhile, and its message never came (this tab was frozen).
+  await store.update(() => ({ generation: 2, token: 'other-2' }));
+  await login;
+  expect(a.auth.getToken()).toBe('login-2');
+  expect(await until(() => a.auth.getToken() === 'other-2')).toBe(true);
+  expect(await store.get()).toMatchObject({ generation: 2, token: 'other-2' });
+});
+
+test('dispose() right after a login timed out: its late write still reaches a tab opened meanwhile', async () => {
+  const name = `late-writes-${++scope}`;
+  const { wrapped, slow } = slowWrites(name);
+  const a = createClient({
+    name,
+    refreshTimeoutMs: 400,
+    crossTab: { ...createMemoryAdapters(name), store: wrapped },
+  });
+  await a.auth.setToken('token-1');
+  slow.ms = 250;
+  const login = a.auth.setToken('login-2');
+  await sleep(150);
+  const late = createClient({ name, refreshTimeoutMs: 400, crossTab: true });
+  await login;
+  a.auth.dispose();
+  expect(await until(() => late.auth.getToken() === 'login-2')).toBe(true);
+});

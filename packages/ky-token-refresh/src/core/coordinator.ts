@@ -229,6 +229,30 @@ export class Coordinator {
   }
 
   /**
+  `updater` as the late updater of a store write given up now: should the store run it after all, it may
+  broadcast, so `dispose()` keeps the channel open until it has run, or for `refreshTimeoutMs` at most.
+  */
+  #landing(updater: (stored: TokenRecord | undefined) => TokenRecord) {
+    let landed = () => {};
+    void this.#track(
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.#options.refreshTimeoutMs);
+        landed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }),
+    );
+    return (stored: TokenRecord | undefined): TokenRecord => {
+      try {
+        return updater(stored);
+      } finally {
+        landed();
+      }
+    };
+  }
+
+  /**
   Store a login or logout unconditionally, one at a time in call order (a logout() called after a
   setToken() is the one that stays, whatever order the store would run two pending writes in), unless a
   later login or logout from another tab is stored already: that one then stands here too. A store that
@@ -247,16 +271,23 @@ export class Coordinator {
           superseded = supersedes(stored, content);
           return superseded ? (stored as TokenRecord) : this.#persisted(this.#next(stored, content));
         },
-        (stored) => {
-          if (!used || (stored?.generation ?? 0) >= used.generation || supersedes(stored, content)) {
-            return stored as TokenRecord;
-          }
-          this.#broadcast(used);
-          return this.#persisted(used);
+        () => {
+          // Given up: from now on this tab uses `used`. Should the store run the write after all, it
+          // stores `used` unless something newer is there; then the store's record stands here too.
+          const given = this.#next(undefined, content);
+          used = given;
+          return this.#landing((stored) => {
+            if ((stored?.generation ?? 0) >= given.generation || supersedes(stored, content)) {
+              void this.resync(true);
+              return stored as TokenRecord;
+            }
+            this.#broadcast(given);
+            return this.#persisted(given);
+          });
         },
       );
       used = !written.ok
-        ? this.#next(undefined, content)
+        ? (used ?? this.#next(undefined, content))
         : superseded
           ? written.value
           : { ...content, generation: written.value.generation };
@@ -453,7 +484,11 @@ export class Coordinator {
     let mine = false;
     const make = (stored: TokenRecord | undefined, late: boolean): TokenRecord => {
       mine = !(stored && stored.generation > from);
-      if (!mine) return stored as TokenRecord;
+      if (!mine) {
+        // Landing late, over a newer record: this tab went on with its own, the store's stands.
+        if (late) void this.resync(true);
+        return stored as TokenRecord;
+      }
       // From `from`, not from this tab's generation: a write that lands late (past its bound) must not
       // number the same token again above the one this tab took meanwhile.
       const record = { ...content, generation: Math.max(from, stored?.generation ?? 0) + 1 };
@@ -462,7 +497,7 @@ export class Coordinator {
     };
     const written = await this.#io.write(
       (stored) => make(stored, false),
-      (stored) => make(stored, true),
+      () => this.#landing((stored) => make(stored, true)),
     );
     if (written.ok && !mine) {
       // Take the newer record the store holds now: the caller adopts it, and must not fall back on this

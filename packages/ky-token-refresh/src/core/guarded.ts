@@ -70,24 +70,22 @@ export class GuardedAdapters {
   }
 
   /**
-  Atomic read-modify-write of the shared record. A write given up (past its bound) is fenced: if the store
-  runs it after all, `late` runs instead of `updater` (by default `updater` itself, for compare-and-set
-  updaters that are safe to land late). The caller has gone on without the write by then.
+  Atomic read-modify-write of the shared record. A write given up (past its bound) is fenced: `late` is
+  called at the instant it is given up and returns the updater to run instead, should the store run the
+  write after all (by default `updater` itself, for compare-and-set updaters that are safe to land late).
+  The caller has gone on without the write by then.
   */
   write(
     updater: (current: TokenRecord | undefined) => TokenRecord,
-    late: (current: TokenRecord | undefined) => TokenRecord = updater,
+    late: () => (current: TokenRecord | undefined) => TokenRecord = () => updater,
   ): Promise<Outcome<TokenRecord>> {
-    let givenUp = false;
+    let run = updater;
     return bounded(
-      () =>
-        this.#adapters.then((adapters) =>
-          adapters.store.update((current) => (givenUp ? late(current) : updater(current))),
-        ),
+      () => this.#adapters.then((adapters) => adapters.store.update((current) => run(current))),
       this.#storeTimeoutMs,
       'store.update()',
       () => {
-        givenUp = true;
+        run = late();
       },
     );
   }
