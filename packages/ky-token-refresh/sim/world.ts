@@ -64,7 +64,7 @@ export interface Tab extends SimTab {
   loggingOut: boolean;
   /** Highest generation this tab ever used. */
   lastSeq: number;
-  /** onSessionExpired calls, by session. */
+  /** onSessionExpired calls, by session, since this tab last took a token. */
   readonly expiredCalls: Map<number, number>;
 }
 
@@ -495,6 +495,9 @@ export class World {
       if (tab.dead) return;
       this.count(`event:${event.type}`);
       if (event.type === 'logout') tab.knowsLogout = true;
+      // A token taken after an expiry (a login whose write was slower than the refusal, a late message)
+      // starts a session again as far as this tab can know: it may expire once more.
+      if (event.type === 'token:received') tab.expiredCalls.clear();
     });
     this.tabs.push(tab);
     this.count('tabs');
