@@ -1,6 +1,9 @@
 import type { Pinned } from './pinned.js';
 
-/** The pinned schedules of the simulation's findings F1-F3 (found on the issue-8 fixes). */
+/**
+The pinned schedules of the simulation's findings: F1-F3 (found on the issue-8 fixes), and `frozenLogins`, the
+variant of F1 still open (three logins in two frozen tabs, every store write timing out).
+*/
 export const pins: Record<string, Pinned> = {
   logoutRacingRefusal: {
     input: {
@@ -152,5 +155,30 @@ export const pins: Record<string, Pinned> = {
     order: [
       3, 2, 1, 4, 5, 8, 6, 7, 9, 11, 12, 10, 14, 13, 15, 16, 17, 18, 19, 22, 20, 21, 23, 24, 26, 28, 25, 27,
     ],
+  },
+  frozenLogins: {
+    input: {
+      tabs: 2,
+      preset: 'strict',
+      atomic: false,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 3000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [],
+      refreshFaults: [],
+      channelDelayMs: 0,
+      latencySeed: 0,
+      ops: [
+        { gapMs: 1, op: { kind: 'freeze', tab: 1, forMs: 2251 } },
+        { gapMs: 1, op: { kind: 'freeze', tab: 0, forMs: 2250 } },
+        { gapMs: 0, op: { kind: 'login', tab: 0 } },
+        { gapMs: 1, op: { kind: 'login', tab: 3 } },
+        { gapMs: 0, op: { kind: 'login', tab: 0 } },
+      ],
+    },
+    order: [2, 1, 3, 4, 5, 6, 7, 8, 10, 9, 11, 12, 13, 16, 14, 15, 19, 17, 18],
   },
 };

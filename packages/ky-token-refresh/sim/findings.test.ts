@@ -16,6 +16,9 @@ describe('findings F1-F3, fixed', () => {
   test('F1: login in a frozen tab while another tab refreshes: the store does not end on the older token at a newer generation', async () => {
     expect((await replayPinned(pins.frozenLogin!)).violations).toEqual([]);
   });
+  test('F1: a setToken() write of a frozen tab lands at thaw; live tabs and the store agree', async () => {
+    expect((await replayPinned(pins.frozenSetToken!)).violations).toEqual([]);
+  });
   test('F2: dispose() while setToken() is in flight: the record is stored and broadcast', async () => {
     expect((await replayPinned(pins.disposeDuringSetToken!)).violations).toEqual([]);
   });

@@ -1,8 +1,10 @@
 /**
 Open findings of the simulation, still failing: an opt-in command, outside the CI run
 (`pnpm sim:open`), and listed in sim/README.md until fixed.
-- F1 (frozen tab): a login in a tab frozen while its store write is pending; at thaw the live tabs and the
-  store disagree on the newest record.
+- F1 (frozen tabs), one variant left: logins in two frozen tabs one after the other, each store write timing
+  out at thaw; each tab numbers its login locally, the last login lands in the store under a generation
+  below the tabs', so the tabs ignore it. (The variants with one frozen tab are fixed: see findings.test.ts
+  and test/late-writes.test.ts.)
 - F4: a login in one tab and a logout in another at the same instant: the plain case is fixed (login and
   logout records carry `decidedAt`), but schedules that add store faults still let the session outlive the
   logout in the client and end later in onSessionExpired ("every fault class" below finds them within a
@@ -14,8 +16,8 @@ import { readEnv } from './options.js';
 import { replayPinned } from './pinned.js';
 import { runSim } from './run-sim.js';
 
-test('F1: a setToken() write of a frozen tab lands at thaw; live tabs and the store agree', async () => {
-  expect((await replayPinned(pins.frozenSetToken!)).violations).toEqual([]);
+test('F1 (three logins in two frozen tabs, every store write timing out): live tabs and the store agree', async () => {
+  expect((await replayPinned(pins.frozenLogins!)).violations).toEqual([]);
 });
 
 test('every fault class on: no violation', async () => {
