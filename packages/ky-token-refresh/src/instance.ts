@@ -35,6 +35,22 @@ export interface FetchTokenRefresh {
   dispose(): void;
 }
 
+/** Sends a Request with the global `fetch`, looked up at each call. */
+const send = (request: Request): Promise<Response> => globalThis.fetch(request);
+
+/**
+`input` as the absolute URL `fetch` would resolve it to (against the document's base URL, else the page's);
+`''` (authorized nowhere) when it cannot be resolved: then `fetch` itself reports the error.
+*/
+const absoluteUrl = (input: string | URL): string => {
+  try {
+    return new URL(input, typeof document === 'undefined' ? globalThis.location?.href : document.baseURI)
+      .href;
+  } catch {
+    return '';
+  }
+};
+
 /** The adapters to run on: in memory (`crossTab: false`), the defaults, or the defaults with some replaced. */
 const resolveAdapters = ({ crossTab, name }: NormalizedOptions): Adapters | Promise<Adapters> => {
   if (crossTab === false) return loadFallbacks().then((module) => module.createMemoryAdapters());
@@ -74,22 +90,33 @@ export const createInstance = (
   const cycle = new RequestCycle(core, normalized);
   const auth: FetchTokenRefresh = {
     fetch: (input, init) => {
-      const request = new Request(input, init);
       const body = isResendable(init?.body) ? init.body : undefined;
-      // Handing fetch a Request makes it copy that Request (costly in Node: it dominates the happy path);
-      // a URL and the caller's init, with the headers as authorized, send the same request without a copy.
-      // Only where that init can be sent again as it is: no body, or one that is neither a stream nor
-      // FormData (whose boundary is drawn anew at each serialisation, unlike its Content-Type header).
+      const call = { signal: init?.signal };
+      // The caller's init can be sent as it is (a URL, not a Request; no body, or one that is neither a
+      // stream nor FormData, whose boundary is drawn anew at each serialisation): then no Request is built
+      // on the happy path (building one, and handing it to fetch, which copies it, costs more than the
+      // rest of the cycle in Node).
       const direct =
         !(input instanceof Request) &&
         (init?.body == null || (body !== undefined && !(body instanceof FormData)));
+      const record = direct ? cycle.ready(absoluteUrl(input)) : undefined;
+      if (record) {
+        return (async () => {
+          const headers = new Headers(init?.headers);
+          headers.set('Authorization', `Bearer ${record.token}`);
+          const response = await globalThis.fetch(input, { ...init, headers });
+          if (response.status !== 401) return response;
+          return cycle.replay(new Request(input, init), response, record, send, call, body);
+        })();
+      }
+      const request = new Request(input, init);
       return cycle.send(
         request,
         (sent) =>
           direct && sent === request
             ? globalThis.fetch(sent.url, { ...init, headers: sent.headers })
             : globalThis.fetch(sent),
-        { signal: init?.signal },
+        call,
         body,
       );
     },

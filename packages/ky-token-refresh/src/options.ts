@@ -142,17 +142,23 @@ export const isSameOrigin = (url: string): boolean =>
   typeof location.origin === 'string' &&
   url.startsWith(`${location.origin}/`);
 
+/** The default `shouldRefresh`. */
+export const isUnauthorized = (response: Response): boolean => response.status === 401;
+
+/** The default `authorize`. */
+export const bearer = (request: Request, token: string): void => {
+  request.headers.set('Authorization', `Bearer ${token}`);
+};
+
 /** Every option's default (`onSessionExpired` has none). */
 const defaults: Omit<NormalizedOptions, 'refresh' | 'onSessionExpired'> = {
   name: 'ky-token-refresh',
   crossTab: true,
-  shouldRefresh: (response) => response.status === 401,
+  shouldRefresh: isUnauthorized,
   refreshBeforeExpiryMs: 30_000,
   refreshTimeoutMs: 10_000,
   isAuthorizedUrl: sameOrigin,
-  authorize: (request, token) => {
-    request.headers.set('Authorization', `Bearer ${token}`);
-  },
+  authorize: bearer,
   persistToken: true,
 };
 

@@ -3,7 +3,7 @@ import { isDueForRefresh } from '../core/token.js';
 import type { TokenRecord } from '../core/types.js';
 import { ReplayError } from '../errors/replay-error.js';
 import { isSessionExpiredError } from '../errors/session-expired-error.js';
-import { isSameOrigin, sameOrigin } from '../options.js';
+import { bearer, isSameOrigin, isUnauthorized, sameOrigin } from '../options.js';
 
 /** The parts of the user options the request cycle uses, already validated and defaulted. */
 export interface CycleConfig {
@@ -114,11 +114,44 @@ export class RequestCycle {
     // Awaited only when it is a promise: the happy path pays no extra turn for the default check.
     const verdict = this.#config.shouldRefresh(response, sent);
     if (verdict !== true && (verdict === false || !(await verdict))) return response;
+    return this.replay(request, response, record, transport, call, body, copy, copyError);
+  }
 
+  /**
+  The record a request to `url` can go out with at once, with no `Request` built: when the default
+  `authorize` and `shouldRefresh` are in use, the shared record has been read, and this tab holds a token
+  that is not due. `undefined` otherwise: then the door takes `send`. (The fetch door's happy path: it puts
+  the token on the caller's own init, and hands a 401 to `replay`.)
+  */
+  ready(url: string): TokenRecord | undefined {
+    const core = this.#core;
+    const record = core.current;
+    const { authorize, shouldRefresh, refreshBeforeExpiryMs } = this.#config;
+    if (authorize !== bearer || shouldRefresh !== isUnauthorized || !core.isReady || core.disposed) return;
+    if (record.token === null || isDueForRefresh(record, refreshBeforeExpiryMs, Date.now())) return;
+    return this.#isAuthorized(url) ? record : undefined;
+  }
+
+  /**
+  After a 401 (`shouldRefresh`) to `request` sent with `record`: one shared refresh, then one replay of
+  `request` (as it was before the token went on it) with the new token. `copy`: a copy of it taken before
+  the first send, for a body that cannot be re-sent as it is.
+  */
+  async replay(
+    request: Request,
+    response: Response,
+    record: TokenRecord,
+    transport: Transport,
+    call: CallState,
+    body?: BodyInit,
+    copy?: Request,
+    copyError?: unknown,
+  ): Promise<Response> {
+    const core = this.#core;
     call.replayed = true;
-    const fresh = await core.ensureFresh(record.generation, sent.signal, call.signal);
+    const fresh = await core.ensureFresh(record.generation, request.signal, call.signal);
     if (request.body !== null && body === undefined && !copy) {
-      throw new ReplayError({ method: sent.method, url: safeUrl(sent) }, { cause: copyError });
+      throw new ReplayError({ method: request.method, url: safeUrl(request) }, { cause: copyError });
     }
     // The 401's body is not read: free its connection.
     response.body?.cancel().catch(() => undefined);
