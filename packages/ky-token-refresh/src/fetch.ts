@@ -13,30 +13,7 @@ const client = createClient<paths>({baseUrl: '/api', fetch: auth.fetch});
 import { createInstance, type FetchTokenRefresh } from './instance.js';
 import type { TokenRefreshOptions } from './options.js';
 
-export type {
-  Adapters,
-  Channel,
-  ChannelMessage,
-  Lock,
-  RefreshResult,
-  Store,
-  TokenRecord,
-  TokenRefreshEvent,
-  TokenRefreshEventType,
-  TokenRefreshStats,
-} from './core/types.js';
-export { DisposedError, isDisposedError } from './errors/disposed-error.js';
-export { isRefreshFailedError, RefreshFailedError } from './errors/refresh-failed-error.js';
-export { isRefreshTimeoutError, RefreshTimeoutError } from './errors/refresh-timeout-error.js';
-export { isReplayError, ReplayError } from './errors/replay-error.js';
-export { isSessionExpiredError, SessionExpiredError } from './errors/session-expired-error.js';
-export {
-  isTokenRefreshError,
-  TokenRefreshError,
-  type TokenRefreshErrorCode,
-} from './errors/token-refresh-error.js';
-export type { FetchTokenRefresh } from './instance.js';
-export type { RefreshContext, TokenRefreshOptions } from './options.js';
+export * from './common-exports.js';
 
 /** Create `fetch` and the controls for one token (the main entry's `createTokenRefresh` without `hooks`). */
 export const createTokenRefresh = (options: TokenRefreshOptions): FetchTokenRefresh =>

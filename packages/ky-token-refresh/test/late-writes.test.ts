@@ -21,6 +21,23 @@ const slowWrites = (name: string) => {
   return { store, wrapped, slow };
 };
 
+/**
+Tab `a`, whose store calls are bounded at 100 ms (refreshTimeoutMs 400) and whose writes to the shared store
+of `name` take `slow.ms` first, logged in with `token-1`; `open()` opens another tab of `name`.
+*/
+const slowTab = async () => {
+  const name = `late-writes-${++scope}`;
+  const { store, wrapped, slow } = slowWrites(name);
+  const a = createClient({
+    name,
+    refreshTimeoutMs: 400,
+    crossTab: { ...createMemoryAdapters(name), store: wrapped },
+  });
+  await a.auth.setToken('token-1');
+  const open = () => createClient({ name, refreshTimeoutMs: 400, crossTab: true });
+  return { a, store, slow, open };
+};
+
 test('a setToken() write that outlives its bound never lands over a newer record stored meanwhile', async () => {
   const name = `late-writes-${++scope}`;
   const { store, wrapped, slow } = slowWrites(name);
@@ -119,15 +136,8 @@ test('a login and a later logout in two tabs end logged out, even when the login
 });
 
 test('a refreshed token whose store write lands late is stored at the generation this tab took, not above it', async () => {
-  const name = `late-writes-${++scope}`;
-  const { store, wrapped, slow } = slowWrites(name);
-  // refreshTimeoutMs 400: store calls are bounded at 100 ms.
-  const a = createClient({
-    name,
-    refreshTimeoutMs: 400,
-    crossTab: { ...createMemoryAdapters(name), store: wrapped },
-  });
-  await a.auth.setToken('stale-token');
+  // token-1 is stale: the server answers 401 to it.
+  const { a, store, slow } = await slowTab();
   slow.ms = 150;
   await a.api.get('data').json();
   const took = a.auth.getToken();
@@ -142,20 +152,12 @@ test('a refreshed token whose store write lands late is stored at the generation
 });
 
 test('a login whose store write lands late reaches a tab opened between its time-out and its landing', async () => {
-  const name = `late-writes-${++scope}`;
-  const { store, wrapped, slow } = slowWrites(name);
-  // refreshTimeoutMs 400: store calls are bounded at 100 ms.
-  const a = createClient({
-    name,
-    refreshTimeoutMs: 400,
-    crossTab: { ...createMemoryAdapters(name), store: wrapped },
-  });
-  await a.auth.setToken('token-1');
+  const { a, store, slow, open } = await slowTab();
   slow.ms = 250;
   const login = a.auth.setToken('login-2');
   await sleep(150);
   // Opened after the login timed out (and was broadcast) but before the store ran it: reads token-1.
-  const late = createClient({ name, refreshTimeoutMs: 400, crossTab: true });
+  const late = open();
   await login;
   expect(await until(() => late.auth.getToken() === 'login-2')).toBe(true);
   expect(await store.get()).toMatchObject({ token: 'login-2' });
@@ -203,15 +205,7 @@ test('two tabs that each made one generation while the store did not answer (a f
 });
 
 test('a login written late finds another record of its generation in the store: the tab takes the stored one', async () => {
-  const name = `late-writes-${++scope}`;
-  const { store, wrapped, slow } = slowWrites(name);
-  // refreshTimeoutMs 400: store calls are bounded at 100 ms.
-  const a = createClient({
-    name,
-    refreshTimeoutMs: 400,
-    crossTab: { ...createMemoryAdapters(name), store: wrapped },
-  });
-  await a.auth.setToken('token-1');
+  const { a, store, slow } = await slowTab();
   slow.ms = 250;
   const login = a.auth.setToken('login-2');
   await sleep(10);
@@ -224,18 +218,11 @@ test('a login written late finds another record of its generation in the store: 
 });
 
 test('dispose() right after a login timed out: its late write still reaches a tab opened meanwhile', async () => {
-  const name = `late-writes-${++scope}`;
-  const { wrapped, slow } = slowWrites(name);
-  const a = createClient({
-    name,
-    refreshTimeoutMs: 400,
-    crossTab: { ...createMemoryAdapters(name), store: wrapped },
-  });
-  await a.auth.setToken('token-1');
+  const { a, slow, open } = await slowTab();
   slow.ms = 250;
   const login = a.auth.setToken('login-2');
   await sleep(150);
-  const late = createClient({ name, refreshTimeoutMs: 400, crossTab: true });
+  const late = open();
   await login;
   a.auth.dispose();
   expect(await until(() => late.auth.getToken() === 'login-2')).toBe(true);
