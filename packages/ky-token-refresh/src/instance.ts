@@ -40,14 +40,13 @@ const send = (request: Request): Promise<Response> => globalThis.fetch(request);
 
 /**
 `input` as the absolute URL `fetch` would resolve it to (against the document's base URL, else the page's);
-`''` (authorized nowhere) when it cannot be resolved: then `fetch` itself reports the error.
+`undefined` when it cannot be resolved (then `fetch` itself reports the error).
 */
-const absoluteUrl = (input: string | URL): string => {
+const absoluteUrl = (input: string | URL): URL | undefined => {
   try {
-    return new URL(input, typeof document === 'undefined' ? globalThis.location?.href : document.baseURI)
-      .href;
+    return new URL(input, typeof document === 'undefined' ? globalThis.location?.href : document.baseURI);
   } catch {
-    return '';
+    return undefined;
   }
 };
 
@@ -99,11 +98,18 @@ export const createInstance = (
       const direct =
         !(input instanceof Request) &&
         (init?.body == null || (body !== undefined && !(body instanceof FormData)));
-      const record = direct ? cycle.ready(absoluteUrl(input)) : undefined;
+      const url = direct ? absoluteUrl(input) : undefined;
+      const record = url && cycle.ready(url);
       if (record) {
         return (async () => {
-          const headers = new Headers(init?.headers);
-          headers.set('Authorization', `Bearer ${record.token}`);
+          const authorization = `Bearer ${record.token}`;
+          // The caller's headers with the token, as the default `authorize` puts it on a Request (a plain
+          // object when there are none: no Headers to build).
+          let headers: HeadersInit = { Authorization: authorization };
+          if (init?.headers !== undefined) {
+            headers = new Headers(init.headers);
+            headers.set('Authorization', authorization);
+          }
           const response = await globalThis.fetch(input, { ...init, headers });
           if (response.status !== 401) return response;
           return cycle.replay(new Request(input, init), response, record, send, call, body);

@@ -123,13 +123,13 @@ export class RequestCycle {
   that is not due. `undefined` otherwise: then the door takes `send`. (The fetch door's happy path: it puts
   the token on the caller's own init, and hands a 401 to `replay`.)
   */
-  ready(url: string): TokenRecord | undefined {
+  ready(url: URL): TokenRecord | undefined {
     const core = this.#core;
     const record = core.current;
     const { authorize, shouldRefresh, refreshBeforeExpiryMs } = this.#config;
     if (authorize !== bearer || shouldRefresh !== isUnauthorized || !core.isReady || core.disposed) return;
     if (record.token === null || isDueForRefresh(record, refreshBeforeExpiryMs, Date.now())) return;
-    return this.#isAuthorized(url) ? record : undefined;
+    return this.#config.isAuthorizedUrl(url) ? record : undefined;
   }
 
   /**
