@@ -3,7 +3,13 @@ import { Coordinator } from './core/coordinator.js';
 import { isDueForRefresh } from './core/token.js';
 import type { Adapters, RefreshResult, TokenRefreshEvent, TokenRefreshStats } from './core/types.js';
 import { isResendable, RequestCycle } from './http/cycle.js';
-import { type NormalizedOptions, normalizeOptions, type TokenRefreshOptions } from './options.js';
+import {
+  bearerValue,
+  isUnauthorized,
+  type NormalizedOptions,
+  normalizeOptions,
+  type TokenRefreshOptions,
+} from './options.js';
 
 /** What `createTokenRefresh` of `ky-token-refresh/fetch` returns: everything but the ky hooks. */
 export interface FetchTokenRefresh {
@@ -102,7 +108,7 @@ export const createInstance = (
       const record = url && cycle.ready(url);
       if (record) {
         return (async () => {
-          const authorization = `Bearer ${record.token}`;
+          const authorization = bearerValue(record.token as string);
           // The caller's headers with the token, as the default `authorize` puts it on a Request (a plain
           // object when there are none: no Headers to build).
           let headers: HeadersInit = { Authorization: authorization };
@@ -111,7 +117,8 @@ export const createInstance = (
             headers.set('Authorization', authorization);
           }
           const response = await globalThis.fetch(input, { ...init, headers });
-          if (response.status !== 401) return response;
+          // `ready` answers only while the default shouldRefresh is in use.
+          if (!isUnauthorized(response)) return response;
           return cycle.replay(new Request(input, init), response, record, send, call, body);
         })();
       }
@@ -121,7 +128,7 @@ export const createInstance = (
         (sent) =>
           direct && sent === request
             ? globalThis.fetch(sent.url, { ...init, headers: sent.headers })
-            : globalThis.fetch(sent),
+            : send(sent),
         call,
         body,
       );

@@ -145,9 +145,12 @@ export const isSameOrigin = (url: string): boolean =>
 /** The default `shouldRefresh`. */
 export const isUnauthorized = (response: Response): boolean => response.status === 401;
 
+/** The `Authorization` value the default `authorize` sets. */
+export const bearerValue = (token: string): string => `Bearer ${token}`;
+
 /** The default `authorize`. */
 export const bearer = (request: Request, token: string): void => {
-  request.headers.set('Authorization', `Bearer ${token}`);
+  request.headers.set('Authorization', bearerValue(token));
 };
 
 /** Every option's default (`onSessionExpired` has none). */
