@@ -2,7 +2,7 @@ import { loadFallbacks, resolveDefaultAdapters } from './adapters/defaults.js';
 import { Coordinator } from './core/coordinator.js';
 import { isDueForRefresh } from './core/token.js';
 import type { Adapters, RefreshResult, TokenRefreshEvent, TokenRefreshStats } from './core/types.js';
-import { isResendable, RequestCycle } from './http/cycle.js';
+import { type CallState, isResendable, RequestCycle } from './http/cycle.js';
 import {
   bearerValue,
   isUnauthorized,
@@ -29,7 +29,11 @@ export interface FetchTokenRefresh {
   setToken(token: RefreshResult): Promise<void>;
   /** The access token this tab uses now, if any. */
   getToken(): string | undefined;
-  /** Refresh now (joining a refresh already in flight) and resolve with the new token. */
+  /**
+  Refresh now (joining a refresh already in flight) and resolve with the new token. It always asks the
+  server, even after a refused refresh or `logout()` in this tab (the page may have logged in since, with
+  the cookie only). Rejects with `SessionExpiredError` when the server refuses.
+  */
   refresh(): Promise<string>;
   /** Forget the token in every tab. Does not call `onSessionExpired`. */
   logout(): Promise<void>;
@@ -54,6 +58,12 @@ const absoluteUrl = (input: string | URL): URL | undefined => {
   } catch {
     return undefined;
   }
+};
+
+/** An object whose prototype is `Object.prototype` or null: spreading it copies all it holds. */
+const isPlainObject = (value: object): boolean => {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 };
 
 /** The adapters to run on: in memory (`crossTab: false`), the defaults, or the defaults with some replaced. */
@@ -93,51 +103,65 @@ export const createInstance = (
   const watchVisibility = typeof document !== 'undefined' && typeof document.addEventListener === 'function';
   if (watchVisibility) document.addEventListener('visibilitychange', onVisible);
   const cycle = new RequestCycle(core, normalized);
+  /**
+  The fetch door. Its happy path builds no Request: when the caller's init can be sent as it is (a URL, not a
+  Request; a plain object, whose own members are all there is to it; no body, or one that is neither a
+  stream nor FormData, whose boundary is drawn anew at each serialisation) and `cycle.ready` gives a token,
+  the token goes on a copy of the caller's init, and only a 401 builds the Request to replay. Building one,
+  and handing it to fetch, which copies it, costs more than the rest of the cycle in Node. Everything else
+  takes the general path, `cycle.send`; both send exactly what `fetch(input, init)` would.
+  */
+  const door = (input: RequestInfo | URL, init: RequestInit | undefined): Promise<Response> => {
+    const body = isResendable(init?.body) ? init.body : undefined;
+    const call: CallState = { signal: init?.signal };
+    const direct =
+      !(input instanceof Request) &&
+      (init === undefined || isPlainObject(init)) &&
+      (init?.body == null || (body !== undefined && !(body instanceof FormData)));
+    const url = direct ? absoluteUrl(input) : undefined;
+    const record = url && cycle.ready(url);
+    if (record) {
+      return (async () => {
+        const authorization = bearerValue(record.token as string);
+        // The caller's headers with the token, as the default `authorize` puts it on a Request (a plain
+        // object when there are none: no Headers to build).
+        let headers: HeadersInit = { Authorization: authorization };
+        if (init?.headers !== undefined) {
+          headers = new Headers(init.headers);
+          headers.set('Authorization', authorization);
+        }
+        const response = await globalThis.fetch(input, { ...init, headers });
+        // `ready` answers only while the default shouldRefresh is in use.
+        if (!isUnauthorized(response)) return response;
+        return cycle.replay(new Request(input, init), response, record, send, call, body);
+      })();
+    }
+    const request = new Request(input, init);
+    return cycle.send(
+      request,
+      (sent) =>
+        direct && sent === request
+          ? globalThis.fetch(sent.url, { ...init, headers: sent.headers })
+          : send(sent),
+      call,
+      body,
+    );
+  };
   const auth: FetchTokenRefresh = {
+    // Like fetch, it always returns a promise: a bad call (a URL that does not parse, a GET with a body, an
+    // `isAuthorizedUrl` that throws) rejects, never throws.
     fetch: (input, init) => {
-      const body = isResendable(init?.body) ? init.body : undefined;
-      const call = { signal: init?.signal };
-      // The caller's init can be sent as it is (a URL, not a Request; no body, or one that is neither a
-      // stream nor FormData, whose boundary is drawn anew at each serialisation): then no Request is built
-      // on the happy path (building one, and handing it to fetch, which copies it, costs more than the
-      // rest of the cycle in Node).
-      const direct =
-        !(input instanceof Request) &&
-        (init?.body == null || (body !== undefined && !(body instanceof FormData)));
-      const url = direct ? absoluteUrl(input) : undefined;
-      const record = url && cycle.ready(url);
-      if (record) {
-        return (async () => {
-          const authorization = bearerValue(record.token as string);
-          // The caller's headers with the token, as the default `authorize` puts it on a Request (a plain
-          // object when there are none: no Headers to build).
-          let headers: HeadersInit = { Authorization: authorization };
-          if (init?.headers !== undefined) {
-            headers = new Headers(init.headers);
-            headers.set('Authorization', authorization);
-          }
-          const response = await globalThis.fetch(input, { ...init, headers });
-          // `ready` answers only while the default shouldRefresh is in use.
-          if (!isUnauthorized(response)) return response;
-          return cycle.replay(new Request(input, init), response, record, send, call, body);
-        })();
+      try {
+        return door(input, init);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const request = new Request(input, init);
-      return cycle.send(
-        request,
-        (sent) =>
-          direct && sent === request
-            ? globalThis.fetch(sent.url, { ...init, headers: sent.headers })
-            : send(sent),
-        call,
-        body,
-      );
     },
     async setToken(token) {
       await core.setToken(token);
     },
     getToken: () => core.current.token ?? undefined,
-    refresh: async () => (await core.ensureFresh(core.current.generation)).token as string,
+    refresh: async () => (await core.refreshNow()).token as string,
     logout: () => core.logout(),
     subscribe: (listener) => core.subscribe(listener),
     stats: () => core.stats(),

@@ -72,7 +72,10 @@ export interface TokenRefreshOptions {
   @default true
   */
   persistToken?: boolean;
-  /** Called once per tab when the session ends because a refresh was refused (not on `logout()`). */
+  /**
+  Called once per tab when the session ends because a refresh was refused (not on `logout()`). It may be
+  `async`: a throw or a rejection is reported (`reportError`), never left unhandled.
+  */
   onSessionExpired?: (error: SessionExpiredError) => void;
 }
 
@@ -98,8 +101,9 @@ const isCrossTab = (value: unknown): boolean => {
   if (typeof value === 'boolean') return true;
   if (typeof value !== 'object' || value === null) return false;
   for (const [key, adapter] of Object.entries(value)) {
-    const methods =
-      adapterMethods[key] ?? fail(`Unknown adapter \`crossTab.${key}\` (expected lock, channel or store).`);
+    const methods = Object.hasOwn(adapterMethods, key)
+      ? (adapterMethods[key] as string[])
+      : fail(`Unknown adapter \`crossTab.${key}\` (expected lock, channel or store).`);
     for (const method of methods) {
       if (typeof adapter?.[method] !== 'function')
         fail(`\`crossTab.${key}\` must have a \`${method}\` method.`);
@@ -110,9 +114,13 @@ const isCrossTab = (value: unknown): boolean => {
 
 type Check = readonly [test: (value: unknown) => boolean, expected: string];
 const aFunction: Check = [(value) => typeof value === 'function', 'a function'];
-const milliseconds = (min: number): Check => [
-  (value) => typeof value === 'number' && Number.isFinite(value) && value >= min,
-  `a finite number of milliseconds >= ${min}`,
+/** The longest delay a timer holds (a signed 32-bit number of ms): a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const milliseconds = (min: number, max = Number.MAX_SAFE_INTEGER): Check => [
+  (value) => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max,
+  max === Number.MAX_SAFE_INTEGER
+    ? `a finite number of milliseconds >= ${min}`
+    : `a number of milliseconds >= ${min} and <= ${max}`,
 ];
 
 /** What each option must be; any other key is refused. */
@@ -122,7 +130,8 @@ const checks: Record<keyof TokenRefreshOptions, Check> = {
   crossTab: [isCrossTab, 'a boolean or { lock, channel, store }'],
   shouldRefresh: aFunction,
   refreshBeforeExpiryMs: milliseconds(0),
-  refreshTimeoutMs: milliseconds(1),
+  // It is a timer's delay: beyond MAX_TIMER_MS it would fire at once.
+  refreshTimeoutMs: milliseconds(1, MAX_TIMER_MS),
   isAuthorizedUrl: aFunction,
   authorize: aFunction,
   persistToken: [(value) => typeof value === 'boolean', 'a boolean'],
@@ -171,7 +180,10 @@ export const normalizeOptions = (options: TokenRefreshOptions): NormalizedOption
     fail('createTokenRefresh(options) needs an options object.');
   const normalized: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(options)) {
-    const check = checks[key as keyof TokenRefreshOptions] ?? fail(`Unknown option \`${key}\`.`);
+    // Own keys only: `toString`, `constructor`, … are unknown options like any other.
+    const check = Object.hasOwn(checks, key)
+      ? checks[key as keyof TokenRefreshOptions]
+      : fail(`Unknown option \`${key}\`.`);
     if (value === undefined) continue;
     if (!check[0](value)) {
       fail(`\`${key}\` must be ${check[1]}, got ${typeof value === 'number' ? value : typeof value}.`);

@@ -2,6 +2,7 @@ import { expect, test } from 'vitest';
 import type { TokenRefreshEvent } from '../src/index.js';
 import { createClient } from './support/client.js';
 import { useTestServer } from './support/server.js';
+import { until } from './support/wait.js';
 
 const server = useTestServer();
 
@@ -62,4 +63,24 @@ test('a throwing listener does not break the refresh', async () => {
   });
   await auth.setToken('stale-token');
   await expect(api.get('a').json()).resolves.toMatchObject({ path: '/api/a' });
+});
+
+test("this tab's own setToken() during its refresh is not counted or reported as an adoption", async () => {
+  let answer = (_token: string) => {};
+  const { auth, api } = createClient({
+    refresh: () => new Promise<string>((resolve) => (answer = resolve)),
+  });
+  const events: string[] = [];
+  auth.subscribe((event) => events.push(event.type));
+  await auth.setToken('stale-token');
+  const pending = api.get('data').json();
+  // The refresh is in flight: the user logs in again in this tab meanwhile, then the refresh answers.
+  await until(() => events.includes('refresh:start'));
+  server.current.validToken = 'login-token';
+  await auth.setToken('login-token');
+  answer('refreshed-token');
+  await expect(pending).resolves.toMatchObject({ path: '/api/data' });
+  expect(auth.getToken()).toBe('login-token');
+  expect(auth.stats()).toMatchObject({ refreshes: 1, adopted: 0, replays: 1 });
+  expect(events).not.toContain('refresh:adopted');
 });

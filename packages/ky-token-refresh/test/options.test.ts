@@ -13,6 +13,19 @@ describe('options are validated up front, naming the bad option', () => {
     ['negative refreshBeforeExpiryMs', { refresh, refreshBeforeExpiryMs: -1 }, /`refreshBeforeExpiryMs`/],
     ['NaN refreshTimeoutMs', { refresh, refreshTimeoutMs: Number.NaN }, /`refreshTimeoutMs`/],
     ['zero refreshTimeoutMs', { refresh, refreshTimeoutMs: 0 }, /`refreshTimeoutMs`.*>= 1/],
+    // Timers hold 32-bit signed delays: 2^31 ms and more would fire at once.
+    [
+      'refreshTimeoutMs of 2^31 ms',
+      { refresh, refreshTimeoutMs: 2 ** 31 },
+      /`refreshTimeoutMs`.*<= 2147483647/,
+    ],
+    ['refreshTimeoutMs of Infinity', { refresh, refreshTimeoutMs: Infinity }, /`refreshTimeoutMs`/],
+    // Keys that every object inherits are unknown options like any other.
+    ['unknown option toString', { refresh, toString: () => '' }, /Unknown option `toString`/],
+    ['unknown option constructor', { refresh, constructor: Object }, /Unknown option `constructor`/],
+    ['unknown option valueOf', { refresh, valueOf: 1 }, /Unknown option `valueOf`/],
+    ['unknown option hasOwnProperty', { refresh, hasOwnProperty: 1 }, /Unknown option `hasOwnProperty`/],
+    ['unknown option __proto__', { refresh, ['__proto__']: {} }, /Unknown option `__proto__`/],
     ['string shouldRefresh', { refresh, shouldRefresh: '401' }, /`shouldRefresh` must be a function/],
     ['isAuthorizedUrl', { refresh, isAuthorizedUrl: true }, /`isAuthorizedUrl` must be a function/],
     ['authorize', { refresh, authorize: {} }, /`authorize` must be a function/],
@@ -21,6 +34,11 @@ describe('options are validated up front, naming the bad option', () => {
     ['crossTab string', { refresh, crossTab: 'yes' }, /`crossTab` must be a boolean or/],
     ['crossTab unknown adapter', { refresh, crossTab: { queue: {} } }, /`crossTab.queue`/],
     [
+      'crossTab adapter toString',
+      { refresh, crossTab: { toString: {} } },
+      /Unknown adapter `crossTab.toString`/,
+    ],
+    [
       'crossTab bad lock',
       { refresh, crossTab: { lock: {} } },
       /`crossTab.lock` must have a `request` method/,
@@ -28,6 +46,15 @@ describe('options are validated up front, naming the bad option', () => {
   ])('%s', (_, options, message) => {
     expect(() => createTokenRefresh(options as TokenRefreshOptions)).toThrow(TypeError);
     expect(() => createTokenRefresh(options as TokenRefreshOptions)).toThrow(message);
+  });
+
+  test('the largest timer delay is a valid refreshTimeoutMs, and is honoured (no time-out at once)', async () => {
+    const auth = createTokenRefresh({
+      refresh: () => new Promise((resolve) => setTimeout(() => resolve('fresh'), 50)),
+      refreshTimeoutMs: 2 ** 31 - 1,
+      crossTab: false,
+    });
+    await expect(auth.refresh()).resolves.toBe('fresh');
   });
 
   test('0 is a valid refreshBeforeExpiryMs (not replaced by the default)', () => {

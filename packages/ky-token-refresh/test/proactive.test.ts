@@ -49,6 +49,38 @@ test('refreshBeforeExpiryMs: 0 turns proactive refresh off', async () => {
   expect(server.current.refreshCalls).toBe(0);
 });
 
+test('refreshBeforeExpiryMs: 0 refreshes only on a 401, even when the local clock is past exp (a clock ahead)', async () => {
+  const { auth, api } = createClient({ refreshBeforeExpiryMs: 0 });
+  // The server still accepts the token: by its clock it has not expired.
+  const token = jwtExpiringIn(-60);
+  server.current.validToken = token;
+  await auth.setToken(token);
+  await expect(api.get('data').json()).resolves.toMatchObject({ path: '/api/data' });
+  expect(server.current.refreshCalls).toBe(0);
+  expect(server.current.api401s).toBe(0);
+});
+
+test('a fresh JWT without iat, from a server whose clock is behind the client past exp: no refresh per request', async () => {
+  server.current.ttlSeconds = 300;
+  server.current.omitIat = true;
+  server.current.clockSkewSeconds = -600;
+  const { auth, api } = createClient({ refreshBeforeExpiryMs: 30_000 });
+  await auth.setToken('stale-token');
+  for (const path of ['first', 'second', 'third', 'fourth']) await api.get(path).json();
+  expect(server.current.refreshCalls).toBe(1);
+});
+
+test('a fresh JWT without iat whose exp is inside the window on the local clock is not due at once', async () => {
+  server.current.ttlSeconds = 300;
+  server.current.omitIat = true;
+  // 20 s of validity left on the client's clock, inside the 30 s window.
+  server.current.clockSkewSeconds = -280;
+  const { auth, api } = createClient({ refreshBeforeExpiryMs: 30_000 });
+  await auth.setToken('stale-token');
+  for (const path of ['first', 'second', 'third']) await api.get(path).json();
+  expect(server.current.refreshCalls).toBe(1);
+});
+
 test.each([
   ['an opaque token', 'opaque-token-value'],
   ['a malformed JWT', 'aaa.bbb.ccc'],

@@ -3,7 +3,7 @@ import { RefreshFailedError } from '../errors/refresh-failed-error.js';
 import { RefreshTimeoutError } from '../errors/refresh-timeout-error.js';
 import { SessionExpiredError } from '../errors/session-expired-error.js';
 import { bounded, GuardedAdapters, type Outcome } from './guarded.js';
-import { report } from './report.js';
+import { callSafely } from './report.js';
 import { normalizeToken } from './token.js';
 import type {
   Adapters,
@@ -29,6 +29,16 @@ export interface CoordinatorOptions {
 
 /** A record without its generation: what a login, a logout, a refresh or a refusal makes. */
 type Content = Omit<TokenRecord, 'generation'>;
+
+/** One call of the app's `refresh()`, as the doors need to know it (see `Coordinator.refreshCall`). */
+export interface RefreshCall {
+  /** The signal handed to it. */
+  readonly signal: AbortSignal;
+  /** It has returned or thrown (not merely timed out: a call that ignores its signal runs on). */
+  settled: boolean;
+  /** Its request has reached a door with `signal` itself: the requests that start later are the app's. */
+  recognized: boolean;
+}
 
 const isTime = (value: unknown): boolean => value === undefined || Number.isFinite(value);
 
@@ -105,6 +115,8 @@ export class Coordinator {
   readonly #onNewer = new Set<(record: TokenRecord) => void>();
   readonly #listeners = new Set<(event: TokenRefreshEvent) => void>();
   readonly #refreshSignals = new WeakSet<AbortSignal>();
+  /** The `refresh()` call running in this instance, if any. */
+  #running: RefreshCall | undefined;
   /** Logins, logouts and refreshes in flight (settled, never rejecting); `dispose()` lets them finish. */
   readonly #pending = new Set<Promise<unknown>>();
   /** The last login or logout write: the next one waits for it (each is bounded). */
@@ -120,6 +132,11 @@ export class Coordinator {
   calls it once.
   */
   #session = false;
+  /**
+  The last record this tab made itself (a login, a logout, a refresh): a refresh that ends on it has not
+  adopted another tab's token, and is not counted or reported as if it had.
+  */
+  #made: TokenRecord | undefined;
   /** A withheld generation no peer answered for: not asked for twice. */
   #unanswered = -1;
   #disposed = false;
@@ -169,9 +186,33 @@ export class Coordinator {
     return untilAborted(this.#ready, signals);
   }
 
-  /** Whether `signal` is one this coordinator handed to `refresh()` (its requests skip the hooks). */
-  isRefreshSignal(signal: AbortSignal | null | undefined): boolean {
-    return signal != null && this.#refreshSignals.has(signal);
+  /**
+  Whether a request with these signals is the refresh request: one of them is a signal this coordinator
+  handed to `refresh()`. Such a request passes the doors untouched (no token, no wait, no replay).
+  */
+  isRefreshRequest(...signals: (AbortSignal | null | undefined)[]): boolean {
+    for (const signal of signals) {
+      if (signal == null || !this.#refreshSignals.has(signal)) continue;
+      if (this.#running?.signal === signal) this.#running.recognized = true;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+  The `refresh()` call running in this instance while its request has not been recognised by its signal.
+  A client between `refresh()` and a door may derive its own signal from the one given (openapi-fetch and
+  ky build a Request; `AbortSignal.any`), so a request that starts meanwhile may be the refresh request:
+  the doors never hold it behind this call (see `RequestCycle`).
+  */
+  get refreshCall(): RefreshCall | undefined {
+    const running = this.#running;
+    return running && !running.recognized ? running : undefined;
+  }
+
+  /** Whether a `refresh()` call of this instance is running (the fetch door's happy path then steps aside). */
+  get refreshing(): boolean {
+    return this.#running !== undefined;
   }
 
   /**
@@ -189,7 +230,36 @@ export class Coordinator {
     const current = this.#current;
     // Newer token: replay with it. Logged out or expired (not merely "no token yet"): no refresh either.
     if (current.generation > failedGeneration || current.reason) return this.#usable(current);
-    const from = current.generation;
+    return this.#join(current.generation, signals);
+  }
+
+  /**
+  The record once the refresh from generation `from` in flight (if any) has settled, whatever its outcome;
+  it starts none. Rejects only with the reason of the first of `signals` to abort.
+  */
+  async afterRefresh(from: number, ...signals: (AbortSignal | null | undefined)[]): Promise<TokenRecord> {
+    const pending = this.#inflight.get(from);
+    if (pending)
+      await untilAborted(
+        pending.catch(() => undefined),
+        signals,
+      );
+    return this.#current;
+  }
+
+  /**
+  An explicit refresh (`auth.refresh()`): the one in flight, else a new one from the current generation. It
+  asks the server even when this tab has no session (a refused bootstrap, a refusal, `logout()`): the page
+  may have logged in since, with the cookie only.
+  */
+  async refreshNow(): Promise<TokenRecord> {
+    await this.#ready;
+    if (this.#disposed) throw new DisposedError();
+    return this.#join(this.#current.generation, []);
+  }
+
+  /** The one refresh from generation `from` (single-flight), started if none is in flight. */
+  #join(from: number, signals: readonly (AbortSignal | null | undefined)[]): Promise<TokenRecord> {
     let pending = this.#inflight.get(from);
     if (!pending) {
       pending = this.#track(this.#run(from)).finally(() => this.#inflight.delete(from));
@@ -291,6 +361,7 @@ export class Coordinator {
         : superseded
           ? written.value
           : { ...content, generation: written.value.generation };
+      if (!superseded) this.#made = used;
       this.#accept(used, true);
       this.#broadcast(used);
       return used;
@@ -426,7 +497,14 @@ export class Coordinator {
     const timeoutMs = this.#options.refreshTimeoutMs;
     const controller = new AbortController();
     this.#refreshSignals.add(controller.signal);
+    const running: RefreshCall = { signal: controller.signal, settled: false, recognized: false };
+    this.#running = running;
     const call = Promise.resolve().then(() => this.#options.refresh({ signal: controller.signal }));
+    const settle = () => {
+      running.settled = true;
+      if (this.#running === running) this.#running = undefined;
+    };
+    void call.then(settle, settle);
     let timeout: RefreshTimeoutError | undefined;
     let outcome: Outcome<RefreshResult | null> = await bounded(
       () => call,
@@ -509,6 +587,7 @@ export class Coordinator {
     const generation = written.ok ? written.value.generation : Math.max(from, this.#current.generation) + 1;
     const record = { ...content, generation };
     if (!this.#accept(record, false)) return undefined;
+    this.#made = record;
     this.#broadcast(record);
     return record;
   }
@@ -582,11 +661,18 @@ export class Coordinator {
     this.#emit('refresh:failure', from, { code: error.code });
   }
 
-  /** Take a record another tab (or this tab's setToken) produced instead of refreshing. */
+  /**
+  Take a record produced meanwhile instead of refreshing: by another tab (counted and reported as adopted),
+  or by this one (its own login, logout or refresh: taken, not counted as an adoption).
+  */
   #adopt(record: TokenRecord): TokenRecord {
     this.#accept(record, false);
-    this.#stats.adopted++;
-    this.#emit('refresh:adopted', record.generation);
+    const made = this.#made;
+    const own = made !== undefined && made.generation === record.generation && made.token === record.token;
+    if (!own) {
+      this.#stats.adopted++;
+      this.#emit('refresh:adopted', record.generation);
+    }
     if (record.token === null && record.reason !== 'logout') {
       this.#expire(record.generation, new SessionExpiredError());
     }
@@ -624,12 +710,9 @@ export class Coordinator {
     if (!this.#session) return;
     this.#session = false;
     this.#emit('session:expired', generation);
-    try {
-      this.#options.onSessionExpired?.(error);
-    } catch (callbackError) {
-      // A throwing callback must not break the refresh protocol; surface it without blocking.
-      report(callbackError);
-    }
+    // A callback that throws or rejects must not break the refresh protocol: surfaced, without blocking.
+    const callback = this.#options.onSessionExpired;
+    if (callback) callSafely(callback, error);
   }
 
   /** Tell every other tab of `record`: its token, or that there is none (and why). */
@@ -672,12 +755,6 @@ export class Coordinator {
 
   #emit(type: TokenRefreshEventType, generation: number, extra?: Partial<TokenRefreshEvent>): void {
     const event: TokenRefreshEvent = { ...extra, type, generation, at: Date.now(), tabId: this.tabId };
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        report(error);
-      }
-    }
+    for (const listener of this.#listeners) callSafely(listener, event);
   }
 }

@@ -24,6 +24,9 @@ export type TokenTimes = { expiresAt?: number; issuedAt?: number };
 Read `exp` (and `iat`) from a JWT without verifying it: the server verifies, this only schedules refreshes.
 A `fresh` token (one `refresh()` just obtained) with both claims has its expiry placed on the local clock
 as `now + (exp - iat)`, so a client whose clock is off neither refreshes on every request nor too late.
+A fresh token without `iat` keeps `exp` as it is, with its lifetime counted from now (so the proactive
+window, capped at half the lifetime, never makes it due at once); when the local clock is already past its
+`exp` (a clock ahead of the server's by more than the token's lifetime), it is refreshed on 401 only.
 Other tokens (which may be old) use `exp` as it is. Opaque or malformed tokens give `{}` (reactive only).
 */
 export const readTokenTimes = (token: string, now: number, fresh: boolean): TokenTimes => {
@@ -31,6 +34,7 @@ export const readTokenTimes = (token: string, now: number, fresh: boolean): Toke
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return {};
   const hasIat = typeof iat === 'number' && Number.isFinite(iat) && exp > iat;
   if (fresh && hasIat) return { issuedAt: now, expiresAt: now + (exp - iat) * 1000 };
+  if (fresh && exp * 1000 <= now) return {};
   return { issuedAt: hasIat ? iat * 1000 : now, expiresAt: exp * 1000 };
 };
 
@@ -64,10 +68,12 @@ export const normalizeToken = (
 
 /**
 Whether a token should be refreshed before use. The window is capped at half the token's lifetime so a
-short-lived token (shorter than the window) is not refreshed on every request.
+short-lived token (shorter than the window) is not refreshed on every request. A window of 0 turns this
+off: a token is then refreshed on 401 only, even one the local clock says has expired (that clock may be
+ahead of the server's).
 */
 export const isDueForRefresh = (record: TokenRecord, windowMs: number, now: number): boolean => {
-  if (record.token === null || record.expiresAt === undefined) return false;
+  if (windowMs === 0 || record.token === null || record.expiresAt === undefined) return false;
   const lifetime =
     record.issuedAt === undefined ? Number.POSITIVE_INFINITY : record.expiresAt - record.issuedAt;
   return record.expiresAt - now <= Math.min(windowMs, lifetime / 2);

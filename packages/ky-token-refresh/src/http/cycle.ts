@@ -1,4 +1,4 @@
-import type { Coordinator } from '../core/coordinator.js';
+import type { Coordinator, RefreshCall } from '../core/coordinator.js';
 import { isDueForRefresh } from '../core/token.js';
 import type { TokenRecord } from '../core/types.js';
 import { ReplayError } from '../errors/replay-error.js';
@@ -24,6 +24,11 @@ export interface CallState {
   readonly skip?: boolean | undefined;
   /** Set once the call has been replayed: a call is replayed at most once, whatever retries follow. */
   replayed?: boolean;
+  /**
+  The `refresh()` call of this instance that was running, its request not yet recognised, when this attempt
+  started: this attempt may be its request, so it is never held behind that call.
+  */
+  during?: RefreshCall | undefined;
 }
 
 /**
@@ -67,6 +72,14 @@ The request cycle on plain Request/Response, shared by both doors (the ky hooks 
 - a 401 (`shouldRefresh`) on a request that carried a token: one shared refresh, then one replay of that
   request with the new token. A 401 on a request that carried none (a login form, a visitor) goes back to
   the caller untouched.
+
+The refresh request is never held behind the refresh it belongs to. It is recognised by the signal handed
+to `refresh()` (on the request, or given to the door by the caller) and then passes untouched. A client in
+between may derive its own signal from that one (openapi-fetch and ky build a Request; `AbortSignal.any`),
+so any attempt that starts while this instance's `refresh()` call runs, before its request has been
+recognised, may be it: it is sent at once with the token this tab holds (or none), never waiting for that
+call, and a 401 to it is replayed only once that call has returned (so never for the refresh request itself,
+whose answer `refresh()` is still waiting for), else returned as it is.
 */
 export class RequestCycle {
   readonly #core: Coordinator;
@@ -96,8 +109,11 @@ export class RequestCycle {
     if (call.skip || core.disposed || !this.#isAuthorized(request.url)) {
       return transport(request);
     }
+    if (core.isRefreshRequest(call.signal, request.signal)) return transport(request);
+    call.during = core.refreshCall;
     const record = await this.#tokenFor(request, call);
-    if (record.token === null) return transport(request);
+    // Without a token, only an attempt that may be the refresh request's can be replayed (see the class).
+    if (record.token === null && call.during === undefined) return transport(request);
 
     let copy: Request | undefined;
     let copyError: unknown;
@@ -108,7 +124,7 @@ export class RequestCycle {
     } catch (error) {
       copyError = error;
     }
-    const sent = this.#config.authorize(request, record.token) ?? request;
+    const sent = record.token === null ? request : (this.#config.authorize(request, record.token) ?? request);
     const response = await transport(sent);
     if (call.replayed || core.disposed) return response;
     // Awaited only when it is a promise: the happy path pays no extra turn for the default check.
@@ -127,7 +143,9 @@ export class RequestCycle {
     const core = this.#core;
     const record = core.current;
     const { authorize, shouldRefresh, refreshBeforeExpiryMs } = this.#config;
-    if (authorize !== bearer || shouldRefresh !== isUnauthorized || !core.isReady || core.disposed) return;
+    if (authorize !== bearer || shouldRefresh !== isUnauthorized || !core.isReady) return;
+    // While `refresh()` runs, a call may be its request: `send` recognises it.
+    if (core.disposed || core.refreshing) return;
     if (record.token === null || isDueForRefresh(record, refreshBeforeExpiryMs, Date.now())) return;
     return this.#config.isAuthorizedUrl(url) ? record : undefined;
   }
@@ -148,8 +166,18 @@ export class RequestCycle {
     copyError?: unknown,
   ): Promise<Response> {
     const core = this.#core;
+    // Disposed meanwhile: the answer goes back as fetch gave it. A 401 to an attempt that may be the request
+    // of the `refresh()` call still running goes back as it is too: that call waits for it.
+    if (core.disposed || (call.during !== undefined && !call.during.settled)) return response;
     call.replayed = true;
-    const fresh = await core.ensureFresh(record.generation, request.signal, call.signal);
+    const signals = [request.signal, call.signal] as const;
+    // An attempt sent without a token (see `send`) is replayed only with a token that came meanwhile (it
+    // starts no refresh of its own: it may be a login form's); else its own answer stands.
+    const fresh =
+      record.token === null
+        ? await core.afterRefresh(record.generation, ...signals)
+        : await core.ensureFresh(record.generation, ...signals);
+    if (fresh.token === null) return response;
     if (request.body !== null && body === undefined && !copy) {
       throw new ReplayError({ method: request.method, url: safeUrl(request) }, { cause: copyError });
     }
@@ -170,6 +198,8 @@ export class RequestCycle {
     const core = this.#core;
     if (!core.isReady) await core.ensureReady(request.signal, call.signal);
     const record = core.current;
+    // It may be the refresh request: never wait for the call it belongs to (see the class).
+    if (call.during !== undefined) return record;
     const bootstrap = record.token === null && !record.reason;
     if (!bootstrap && !isDueForRefresh(record, this.#config.refreshBeforeExpiryMs, Date.now())) return record;
     try {

@@ -31,7 +31,8 @@ is re-sent by reference instead of copying the request's stream (an upload is no
 That note travels on `context` under a symbol (object spreads keep it); where it is lost, the request is
 copied, as for a stream.
 
-The refresh request itself (recognised by the signal handed to `refresh()`) is left alone.
+The refresh request itself, sent with the signal handed to `refresh()`, is left alone; one sent with a
+signal derived from it is recognised by the cycle (see `RequestCycle`).
 */
 export const createHooks = (
   core: Coordinator,
@@ -39,7 +40,7 @@ export const createHooks = (
 ): Required<Pick<Hooks, 'init' | 'beforeRequest'>> => {
   const key = Symbol('ky-token-refresh call');
   const init = (options: Options): void => {
-    if (core.isRefreshSignal(options.signal)) return;
+    if (core.isRefreshRequest(options.signal)) return;
     const inner = options.fetch as KyFetch | undefined;
     const context = options.context as Record<PropertyKey, unknown> | undefined;
     const call: KyCall = { signal: options.signal, skip: context?.[OPT_OUT_KEY] === false };

@@ -34,6 +34,8 @@ export class TestAuthServer {
   ttlSeconds: number | undefined;
   /** Shift the server clock (iat/exp) by this many seconds, to test client clock skew. */
   clockSkewSeconds = 0;
+  /** Issue JWTs with `exp` but no `iat`. */
+  omitIat = false;
   /** Accept no token at all (to test the loop guard). */
   rejectAll = false;
   /** The next this many requests that carry the valid token fail with a network error. */
@@ -55,7 +57,12 @@ export class TestAuthServer {
     this.validToken =
       this.ttlSeconds === undefined
         ? `${this.origin === ORIGIN ? 'opaque' : 'second'}-${this.#issued}`
-        : makeJwt({ sub: 'user', n: this.#issued, iat: now, exp: now + this.ttlSeconds });
+        : makeJwt({
+            sub: 'user',
+            n: this.#issued,
+            ...(this.omitIat ? {} : { iat: now }),
+            exp: now + this.ttlSeconds,
+          });
     return this.validToken;
   }
 
