@@ -2,7 +2,17 @@
 import fc from 'fast-check';
 import type { PresetName } from '../../mock-auth-server/src/core/config.ts';
 import type { StoreFault } from './adapters.js';
-import type { Op, RefreshFault, TimedOp, WorldInput } from './model.js';
+import type {
+  BodyShape,
+  ChannelKind,
+  Door,
+  LockKind,
+  Op,
+  RefreshDoor,
+  RefreshFault,
+  TimedOp,
+  WorldInput,
+} from './model.js';
 
 /**
 What can be turned off (SIM_DISABLE=store,late,...): each name removes one class of faults or operations.
@@ -11,6 +21,13 @@ What can be turned off (SIM_DISABLE=store,late,...): each name removes one class
   signal); refuse: 400 invalid_grant; channel: messages delayed
 - crash, freeze, abort, dispose, login, logout, open, expire, foreign: operations
 - nonatomic: `atomic: false` servers; grace: the presets with a grace window (only strict stays)
+- fetch: requests through `auth.fetch` (URL string + plain init: its fast path); general: `auth.fetch`
+  given a `Request` or an init that is not a plain object (its general path); bodies: POST bodies other
+  than a JSON string (Blob, FormData, URLSearchParams, ArrayBuffer, Uint8Array, ReadableStream)
+- refresh-door: refresh() sending through `auth.fetch` or the ky hooks, with its signal or a derived one
+- no-persist: `persistToken: false` schedules; skew: the server's clock off by up to ±3 min; no-iat:
+  tokens without `iat`; refuse-401: refusals answered 401 instead of 400
+- lease: tabs on the library's `LeaseLock`; fallback-channel: tabs on its `FallbackChannel`
 */
 export const FAULT_CLASSES = [
   'store',
@@ -30,6 +47,16 @@ export const FAULT_CLASSES = [
   'foreign',
   'nonatomic',
   'grace',
+  'fetch',
+  'general',
+  'bodies',
+  'refresh-door',
+  'no-persist',
+  'skew',
+  'no-iat',
+  'refuse-401',
+  'lease',
+  'fallback-channel',
 ] as const;
 export type FaultClass = (typeof FAULT_CLASSES)[number];
 
@@ -62,6 +89,30 @@ export const worldInput = (disabled: ReadonlySet<FaultClass> = new Set()): fc.Ar
       ...(on('refuse') ? (['refuse'] as const) : []),
     ];
     const tab = fc.nat({ max: 7 });
+    const doors: [number, fc.Arbitrary<Door>][] = [[3, fc.constant('ky')]];
+    if (on('fetch')) doors.push([2, fc.constant('fetch')]);
+    if (on('general')) doors.push([1, fc.constantFrom<Door>('fetch-request', 'fetch-proto')]);
+    const shapes: [number, fc.Arbitrary<BodyShape>][] = [[2, fc.constant('json')]];
+    if (on('bodies'))
+      shapes.push([3, fc.constantFrom<BodyShape>('blob', 'form', 'params', 'buffer', 'typed', 'stream')]);
+    const refreshDoors: RefreshDoor[] = [
+      'plain',
+      ...(on('refresh-door') ? (['fetch', 'ky', 'fetch-any', 'ky-any', 'fetch-request'] as const) : []),
+    ];
+    const locks: LockKind[] = ['web', ...(on('lease') ? (['lease'] as const) : [])];
+    const channels: ChannelKind[] = [
+      'native',
+      ...(on('fallback-channel') ? (['idb', 'localstorage'] as const) : []),
+    ];
+    /** Per-tab draws: usually one kind for every tab, sometimes a mix. */
+    const perTab = <T>(kinds: T[]): fc.Arbitrary<T[]> =>
+      kinds.length === 1
+        ? fc.constant(kinds)
+        : weighted<T[]>(
+            [2, fc.constant([kinds[0] as T])],
+            [2, fc.constantFrom(...kinds).map((kind) => [kind])],
+            [3, fc.array(fc.constantFrom(...kinds), { minLength: 1, maxLength: 4 })],
+          );
     const ops: [number, fc.Arbitrary<Op>][] = [
       [
         8,
@@ -73,6 +124,8 @@ export const worldInput = (disabled: ReadonlySet<FaultClass> = new Set()): fc.Ar
           foreign: on('foreign')
             ? fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false)))
             : fc.constant(false),
+          door: weighted(...doors),
+          body: weighted(...shapes),
         }),
       ],
     ];
@@ -132,6 +185,17 @@ export const worldInput = (disabled: ReadonlySet<FaultClass> = new Set()): fc.Ar
         : fc.constant(0),
       latencySeed: fc.nat(),
       ops: fc.array(timedOp, { minLength: 1, maxLength: 10 }),
+      persistToken: on('no-persist')
+        ? weighted([3, fc.constant(true)], [1, fc.constant(false)])
+        : fc.constant(true),
+      refreshVia: perTab(refreshDoors),
+      skewMs: on('skew')
+        ? weighted([2, fc.constant(0)], [1, fc.integer({ min: -180_000, max: 180_000 })])
+        : fc.constant(0),
+      iat: on('no-iat') ? weighted([3, fc.constant(true)], [1, fc.constant(false)]) : fc.constant(true),
+      refusalStatus: on('refuse-401') ? fc.constantFrom<400 | 401>(400, 401) : fc.constant<400 | 401>(400),
+      locks: perTab(locks),
+      channels: perTab(channels),
     });
   });
 };

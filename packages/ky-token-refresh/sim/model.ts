@@ -16,8 +16,42 @@ export type RefreshFault =
   /** 400 invalid_grant: the server refuses (the family is revoked, as by an administrator). */
   | 'refuse';
 
+/**
+The door a request goes through: the ky hooks, or `auth.fetch` called with a URL string and a plain init
+(its fast path while a token is held and not due), a `Request` (its general path), or an init that is not a
+plain object (`Object.create(defaults)`: its properties are inherited, as `fetch` reads them).
+*/
+export type Door = 'ky' | 'fetch' | 'fetch-request' | 'fetch-proto';
+
+/** The shape of a POST body (`json`: a JSON string, as before). */
+export type BodyShape = 'json' | 'blob' | 'form' | 'params' | 'buffer' | 'typed' | 'stream';
+
+/**
+How the app's `refresh()` sends its request: `plain` (ky without the hooks, its own fetch), or through the
+library's own doors with the signal handed to refresh(): `fetch` (auth.fetch), `ky` (a ky instance with
+`auth.hooks`), or a signal derived from it: `fetch-any`/`ky-any` (`AbortSignal.any([signal])`),
+`fetch-request` (`auth.fetch(new Request(url, {signal}))`, as openapi-fetch does).
+*/
+export type RefreshDoor = 'plain' | 'fetch' | 'ky' | 'fetch-any' | 'ky-any' | 'fetch-request';
+
+/** The lock a tab runs on: the Web Locks model, or the library's `LeaseLock` (over the sim's IndexedDB). */
+export type LockKind = 'web' | 'lease';
+
+/** The channel a tab runs on: the BroadcastChannel model, or the library's `FallbackChannel` (each method). */
+export type ChannelKind = 'native' | 'idb' | 'localstorage';
+
 export type Op =
-  | { kind: 'burst'; tab: number; count: number; post: boolean; foreign: boolean }
+  | {
+      kind: 'burst';
+      tab: number;
+      count: number;
+      post: boolean;
+      foreign: boolean;
+      /** Default `ky`. */
+      door?: Door;
+      /** Default `json`. */
+      body?: BodyShape;
+    }
   | { kind: 'expire' }
   | { kind: 'login'; tab: number }
   | { kind: 'logout'; tab: number }
@@ -55,6 +89,20 @@ export interface WorldInput {
   /** Latencies drawn from this seed (mulberry32). */
   latencySeed: number;
   ops: TimedOp[];
+  /** `persistToken` of every tab (one app, one config). Default true. */
+  persistToken?: boolean;
+  /** Per tab (index mod length): how its refresh() sends its request. Default `plain`. */
+  refreshVia?: RefreshDoor[];
+  /** The server's clock minus the browser's (ms; the server's iat/exp are off by this). Default 0. */
+  skewMs?: number;
+  /** Access tokens carry `iat`. Default true. */
+  iat?: boolean;
+  /** Status of a refused refresh (400 invalid_grant, or 401). Default 400. */
+  refusalStatus?: 400 | 401;
+  /** Per tab (index mod length): its lock adapter. Default `web`. */
+  locks?: LockKind[];
+  /** Per tab (index mod length): its channel adapter. Default `native`. */
+  channels?: ChannelKind[];
 }
 
 /** The world's own deliberate breakages (negative controls). Never in shipped code. */
@@ -71,4 +119,8 @@ export interface Sabotage {
   lockCapacity?: number;
   /** A store whose `get` answers the record as it was one write earlier. */
   staleReads?: boolean;
+  /** The world's global fetch drops `x-trace` when called as the fast path calls it (URL string + init). */
+  fastPathDropsHeader?: boolean;
+  /** The channel loses every `logout` message (a logout then reaches the other tabs only through the store). */
+  lostLogout?: boolean;
 }

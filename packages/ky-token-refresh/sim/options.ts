@@ -51,8 +51,8 @@ export const readEnv = (defaultRuns: number, env: NodeJS.ProcessEnv = process.en
   const known = env.SIM_KNOWN_DEFECTS ?? (env.SIM_DISABLE === 'issue8' ? 'item5' : '');
   const knownDefects = new Set(known.split(',').filter(Boolean));
   for (const name of knownDefects) {
-    if (name !== 'item5' && name !== 'F3')
-      throw new Error(`SIM_KNOWN_DEFECTS: unknown "${name}" (known: item5, F3)`);
+    if (name !== 'item5' && name !== 'F3' && name !== 'during')
+      throw new Error(`SIM_KNOWN_DEFECTS: unknown "${name}" (known: item5, F3, during)`);
   }
   return {
     runs: Number(env.SIM_RUNS ?? defaultRuns),

@@ -32,8 +32,11 @@ export class SimServer {
   #seq = 0;
   #families = 0;
   #children = 0;
+  /** Access tokens carry `iat` (the library then places a fresh token's expiry on the browser's clock). */
+  readonly #iat: boolean;
 
-  constructor(preset: PresetName, atomic: boolean, accessTtlMs: number) {
+  constructor(preset: PresetName, atomic: boolean, accessTtlMs: number, { iat = true } = {}) {
+    this.#iat = iat;
     this.state = initialState(
       applyConfigPatch({ ...DEFAULT_CONFIG }, { preset, atomic, accessTtlMs, refreshTtlMs: 86_400_000 }),
     );
@@ -43,9 +46,9 @@ export class SimServer {
     const seq = ++this.#seq;
     const iat = Math.floor(now / 1000);
     const exp = iat + Math.ceil(this.state.config.accessTtlMs / 1000);
-    const payload = Buffer.from(JSON.stringify({ sub: 'user', sid: family, n: seq, iat, exp })).toString(
-      'base64url',
-    );
+    const payload = Buffer.from(
+      JSON.stringify({ sub: 'user', sid: family, n: seq, ...(this.#iat ? { iat } : {}), exp }),
+    ).toString('base64url');
     const token = `${header}.${payload}.sig`;
     this.tokens.set(token, { family, epoch: this.epoch, expMs: exp * 1000, seq });
     return token;

@@ -19,8 +19,9 @@ import {
   type Steps,
   type StoreFault,
 } from './adapters.js';
+import { type BuiltBody, buildBody, type Canon, canon, difference, expectedBody } from './bodies.js';
 import { VirtualClock } from './clock.js';
-import type { RefreshFault, Sabotage, TimedOp, WorldInput } from './model.js';
+import type { BodyShape, Door, RefreshDoor, RefreshFault, Sabotage, TimedOp, WorldInput } from './model.js';
 import { SimServer } from './server.js';
 
 export const ORIGIN = 'https://app.sim';
@@ -55,7 +56,11 @@ export interface Tab extends SimTab {
   readonly auth: TokenRefresh;
   readonly api: KyInstance;
   readonly foreign: KyInstance;
+  /** ky with the hooks and the global fetch (a refresh() that sends through the ky door uses it). */
+  readonly root: KyInstance;
   readonly ignoresSignal: boolean;
+  /** How this tab's refresh() sends its request. */
+  readonly refreshVia: RefreshDoor;
   /** The last token this tab was seen to hold. */
   lastToken?: string;
   /** This tab called logout() or heard of a logout, and no login happened since. */
@@ -81,6 +86,13 @@ export interface RequestRecord {
   readonly tab: Tab;
   readonly method: 'GET' | 'POST';
   readonly foreign: boolean;
+  readonly door: Door;
+  readonly shape: BodyShape;
+  /** What plain `fetch` sends for the same (input, init) (the fetch doors), the differential's reference. */
+  reference?: Promise<Canon>;
+  /** The first attempt the network received (the reference of the ky door's later attempts). */
+  first?: Canon;
+  attempts: number;
   readonly startedAt: number;
   readonly controller: AbortController;
   readonly session: Session;
@@ -111,6 +123,12 @@ interface Rotation {
   delivered: boolean;
 }
 
+/** A second 401 that `auth.fetch` returned as the Response it is (the ky door throws HTTPError). */
+export class UnauthorizedAnswer extends Error {
+  override name = 'UnauthorizedAnswer';
+  readonly status = 401;
+}
+
 /** Counts of what a schedule exercised (summed by the runner). */
 export type Counts = Record<string, number>;
 
@@ -127,6 +145,9 @@ export class World {
   readonly storeHub: SimStoreHub;
   readonly #s: Scheduler;
   readonly #sabotage: Sabotage;
+  get sabotage(): Sabotage {
+    return this.#sabotage;
+  }
   readonly #random: () => number;
   readonly #serverTab: SimTab = { id: -1, dead: false };
   readonly #calls = new Set<RefreshCall>();
@@ -151,7 +172,7 @@ export class World {
     this.#sabotage = sabotage;
     this.#random = mulberry32(input.latencySeed);
     this.#refreshFaults = [...input.refreshFaults];
-    this.server = new SimServer(input.preset, input.atomic, input.accessTtlMs);
+    this.server = new SimServer(input.preset, input.atomic, input.accessTtlMs, { iat: input.iat ?? true });
     const steps: Steps = {
       step: (tab, label) => this.step(tab, label),
       sleep: (ms) => this.clock.sleep(ms),
@@ -242,6 +263,12 @@ export class World {
   /** The generation each token was stored or broadcast with. */
   readonly #generations = new Map<string, number>();
 
+  /** The token stored or broadcast with `generation` (persistToken false: the store holds only the generation). */
+  tokenOf(generation: number): string | undefined {
+    for (const [token, seen] of this.#generations) if (seen === generation) return token;
+    return undefined;
+  }
+
   #learn(token: string | null | undefined, generation: number): void {
     if (typeof token === 'string' && !this.#generations.has(token)) this.#generations.set(token, generation);
   }
@@ -274,9 +301,14 @@ export class World {
   /** Run the schedule to the end: operations at their virtual times, time passing only when all wait. */
   async run(): Promise<void> {
     this.clock.install();
+    // auth.fetch sends with the global fetch, looked up at each call; the lease lock and the library's tab
+    // ids draw from Math.random: both are the world's while the schedule runs.
+    const saved = { fetch: globalThis.fetch, random: Math.random };
+    globalThis.fetch = this.#route as typeof globalThis.fetch;
+    Math.random = mulberry32(this.input.latencySeed ^ 0x5eed);
     try {
       const first = this.openTab();
-      const login = this.server.login(this.clock.now);
+      const login = this.server.login(this.serverNow());
       this.#startSession(login.family);
       this.jar = login.refreshToken;
       void this.#track(first, 'setToken()', first.auth.setToken(login.accessToken));
@@ -294,10 +326,48 @@ export class World {
       await this.#settle();
     } finally {
       this.clock.uninstall();
+      globalThis.fetch = saved.fetch;
+      Math.random = saved.random;
       this.#ended = true;
       for (const tab of this.tabs) tab.auth.dispose();
     }
   }
+
+  /** The server's clock: the browser's, off by `skewMs`. */
+  serverNow(): number {
+    return this.clock.now + (this.input.skewMs ?? 0);
+  }
+
+  readonly #callsById = new Map<number, RefreshCall>();
+
+  /**
+  The global `fetch` while a schedule runs: a request goes to the tab that made it, found from what it
+  already carries (the request id `r` of an API call, the refresh call id `c` the app's refresh() puts in
+  its URL); nothing is added to what is sent.
+  */
+  readonly #route = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    let request: Request;
+    try {
+      request = new Request(input, init);
+      // Negative control: a transport that loses a header only when called as the fast path calls it.
+      if (this.#sabotage.fastPathDropsHeader && typeof input === 'string' && init !== undefined) {
+        const headers = new Headers(request.headers);
+        headers.delete('x-trace');
+        request = new Request(request, { headers });
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const url = new URL(request.url);
+    const callId = url.searchParams.get('c');
+    const call = callId === null ? undefined : this.#callsById.get(Number(callId));
+    if (call) return this.fetch(call.tab, request, call);
+    const id = url.searchParams.get('r');
+    const record = id === null ? undefined : this.requests[Number(id) - 1];
+    if (record) return this.fetch(record.tab, request);
+    this.violation(`global fetch: a request the world did not make (${request.method} ${request.url})`);
+    return Promise.reject(new TypeError('sim: unrouted request'));
+  };
 
   /** Give up a schedule that can no longer progress (a pinned order that no longer fits): restore time. */
   abandon(): void {
@@ -344,8 +414,10 @@ export class World {
         const tab = this.#pick(op.tab);
         if (!tab) return;
         for (let index = 0; index < op.count; index++)
-          this.request(tab, op.post ? 'POST' : 'GET', op.foreign);
+          this.request(tab, op.post ? 'POST' : 'GET', op.foreign, op.door, op.body);
         this.count('requests', op.count);
+        this.count(`door:${op.door ?? 'ky'}`, op.count);
+        if (op.post) this.count(`body:${op.body ?? 'json'}`, op.count);
         return;
       }
       case 'expire':
@@ -414,7 +486,7 @@ export class World {
   async #login(index: number): Promise<void> {
     const tab = this.#pick(index);
     if (!tab) return;
-    const login = this.server.login(this.clock.now);
+    const login = this.server.login(this.serverNow());
     this.#startSession(login.family);
     this.jar = login.refreshToken;
     this.#excuseAll('login');
@@ -458,6 +530,7 @@ export class World {
       disposed: false,
       parked: [],
       ignoresSignal: this.input.ignoresSignal[id % Math.max(1, this.input.ignoresSignal.length)] ?? false,
+      refreshVia: this.input.refreshVia?.[id % this.input.refreshVia.length] ?? 'plain',
       lastSeq: 0,
       knowsLogout: false,
       loggingOut: false,
@@ -476,6 +549,7 @@ export class World {
       refreshTimeoutMs: this.input.refreshTimeoutMs,
       refreshBeforeExpiryMs: this.input.refreshBeforeExpiryMs,
       isAuthorizedUrl: (url) => url.origin === ORIGIN,
+      persistToken: this.input.persistToken ?? true,
       refresh: ({ signal }) => this.#refresh(tab, signal),
       onSessionExpired: () => this.#onSessionExpired(tab),
     });
@@ -490,6 +564,7 @@ export class World {
         timeout: false,
       }),
       foreign: ky.create({ hooks: auth.hooks, fetch, retry: 0, timeout: false }),
+      root: ky.create({ hooks: auth.hooks, retry: 0, timeout: false }),
     });
     auth.subscribe((event) => {
       if (tab.dead) return;
@@ -551,12 +626,21 @@ export class World {
     return token === undefined ? undefined : this.server.tokens.get(token)?.family;
   }
 
-  request(tab: Tab, method: 'GET' | 'POST', foreign: boolean): void {
+  request(
+    tab: Tab,
+    method: 'GET' | 'POST',
+    foreign: boolean,
+    door: Door = 'ky',
+    shape: BodyShape = 'json',
+  ): void {
     const record: RequestRecord = {
       id: this.requests.length + 1,
       tab,
       method,
       foreign,
+      door,
+      shape,
+      attempts: 0,
       startedAt: this.clock.now,
       controller: new AbortController(),
       session: this.session,
@@ -570,22 +654,57 @@ export class World {
       sent: [],
     };
     this.requests.push(record);
+    const { id } = record;
     const { signal } = record.controller;
-    const body = JSON.stringify({ r: record.id });
-    const call = foreign
-      ? tab.foreign.get(`${FOREIGN}/data`, { signal, throwHttpErrors: false })
-      : method === 'GET'
-        ? tab.api.get('data', { signal, searchParams: { r: record.id } })
-        : tab.api.post('data', { signal, body, headers: { 'content-type': 'application/json' } });
+    let call: Promise<{ r?: number; body?: string } | undefined>;
+    if (door === 'ky') {
+      const built = method === 'POST' ? buildBody(shape, id) : undefined;
+      call = foreign
+        ? tab.foreign
+            .get(`${FOREIGN}/data`, { signal, throwHttpErrors: false, searchParams: { r: id } })
+            .json()
+        : method === 'GET'
+          ? tab.api.get('data', { signal, searchParams: { r: id } }).json()
+          : tab.api
+              .post('data', {
+                signal,
+                searchParams: { r: id },
+                body: (built as BuiltBody).body,
+                ...(built?.contentType ? { headers: { 'content-type': built.contentType } } : {}),
+              })
+              .json();
+    } else {
+      const url = `${foreign ? FOREIGN : `${ORIGIN}/api`}/data?r=${id}`;
+      // The caller's (input, init), built the same way twice: once for auth.fetch, once for plain fetch.
+      const build = (): [RequestInfo, RequestInit | undefined] => {
+        const headers: Record<string, string> = { 'x-trace': `t${id}` };
+        const init: RequestInit & { duplex?: 'half' } = { method, headers, signal };
+        if (method === 'POST') {
+          const built = buildBody(shape, id);
+          init.body = built.body;
+          if (built.contentType) headers['content-type'] = built.contentType;
+          if (built.duplex) init.duplex = built.duplex;
+        }
+        if (door === 'fetch-request') return [new Request(url, init), undefined];
+        return [url, door === 'fetch-proto' ? Object.create(init) : init];
+      };
+      const [input, init] = build();
+      record.reference = canon(new Request(...build()));
+      call = tab.auth.fetch(input, init).then((response) => {
+        if (foreign) return undefined;
+        if (response.status === 401) throw new UnauthorizedAnswer('401 on the replay');
+        return response.json();
+      });
+    }
     call
-      .json<{ r?: number; body?: string }>()
       .then(
         (answer) => {
-          if (foreign) return;
-          if (method === 'POST' && answer.body !== body)
-            this.violation(`request ${record.id}: POST body replayed as ${JSON.stringify(answer.body)}`);
-          if (method === 'GET' && answer.r !== record.id)
-            this.violation(`request ${record.id}: answered for request ${answer.r}`);
+          if (foreign || answer === undefined) return;
+          if (method === 'POST' && answer.body !== expectedBody(shape, id))
+            this.violation(
+              `request ${id} (${door}, ${shape}): POST body received as ${JSON.stringify(answer.body)}`,
+            );
+          if (answer.r !== id) this.violation(`request ${id}: answered for request ${answer.r}`);
         },
         (error: unknown) => {
           record.error = error;
@@ -597,45 +716,68 @@ export class World {
       });
   }
 
+  /**
+  The differential invariant: every attempt the network receives for a request is what plain `fetch` sends
+  for the caller's (input, init) (the fetch doors), or what the first attempt was (the ky door): same method,
+  URL, headers but Authorization, and body.
+  */
+  async #compare(record: RequestRecord, got: Canon): Promise<void> {
+    const attempt = ++record.attempts;
+    record.first ??= got;
+    const expected = record.reference ? await record.reference : record.first;
+    const diff = difference(expected, got);
+    if (diff === undefined) return;
+    this.count('violation:differential');
+    this.violation(
+      `request ${record.id} (${record.door} ${record.method} ${record.shape}): attempt ${attempt} is not what ${record.reference ? 'plain fetch sends' : 'the first attempt was'}: ${diff}`,
+    );
+  }
+
   /** The network: what `fetch` does for every request of `tab`. */
   async fetch(tab: Tab, input: Request, call?: RefreshCall): Promise<Response> {
     if (tab.dead) return never;
     const url = new URL(input.url);
     const authorization = input.headers.get('authorization');
+    const sentToken = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    const knewNothingBetter = tab.auth.getToken() === sentToken;
+    const sentId = Number(url.searchParams.get('r') ?? Number.NaN);
+    const sender = this.requests[sentId - 1];
+    // What the network received (the body read once, as the server reads it), for the echo and the differential.
+    const got = url.pathname === '/auth/refresh' ? undefined : await canon(input);
+    if (sender && got) void this.#compare(sender, got);
     if (url.origin !== ORIGIN) {
       if (authorization !== null) this.violation(`tab ${tab.id}: token sent to ${url.origin}`);
       await this.#answerAfter(tab, input, this.latency(), 'foreign');
       return Response.json({ error: 'nope' }, { status: 401 });
     }
     if (url.pathname === '/auth/refresh') return this.#refreshEndpoint(tab, input, call);
-    const sentToken = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-    const knewNothingBetter = tab.auth.getToken() === sentToken;
-    const sentId = Number(url.searchParams.get('r') ?? Number.NaN);
-    const body = input.method === 'POST' ? await input.text() : undefined;
-    const sender = this.requests[(Number.isNaN(sentId) && body ? JSON.parse(body).r : sentId) - 1];
+    const body = input.method === 'POST' ? got?.body : undefined;
     sender?.sent.push(sentToken);
     const latency = this.latency();
     this.maxLatencyObserved = Math.max(this.maxLatencyObserved, latency);
     await this.#answerAfter(tab, input, latency, 'api');
     const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-    if (!this.server.accepts(token, this.clock.now)) {
+    if (!this.server.accepts(token, this.serverNow())) {
       this.count('api:401');
       // A 401 on the replay for a token the server issued and has since expired is one the tab could not
       // avoid (it replays at most once) when the replay carried a newer token than the first attempt, and
       // that token was the newest the tab knew when it sent it, or the shared record held nothing better.
-      const id = Number(url.searchParams.get('r') ?? (body === undefined ? Number.NaN : JSON.parse(body).r));
-      const request = this.requests[id - 1];
+      const request = sender;
       const stored = this.storeHub.value?.token ?? undefined;
       const known = token !== undefined && this.server.tokens.has(token);
       const newer = request !== undefined && request.sent.length > 1 && request.sent[0] !== token;
       if (
         newer &&
         known &&
-        (knewNothingBetter || stored === token || !this.server.accepts(stored, this.clock.now))
+        (knewNothingBetter || stored === token || !this.server.accepts(stored, this.serverNow()))
       )
         request?.excuses.add('stale-token');
+      // A 401 while this tab's refresh() runs: the library returns it as it is (it may be the refresh
+      // request's own); noted so SIM_KNOWN_DEFECTS=during can count the 401s it hands back (see README).
+      if ([...this.#calls].some((other) => other.tab === tab && !other.settled))
+        sender?.excuses.add('during-refresh');
       if (token === undefined) this.count('api:401-no-token');
-      else if (known && stored !== token && this.server.accepts(stored, this.clock.now))
+      else if (known && stored !== token && this.server.accepts(stored, this.serverNow()))
         this.count('api:late-401');
       return Response.json(
         { error: 'invalid_token' },
@@ -685,22 +827,51 @@ export class World {
       this.#abandoned.push(call.abandonedAt);
       for (const end of call.onEnd) end();
     });
+    this.#callsById.set(call.id, call);
     try {
-      const answer = await ky
-        .post(`${ORIGIN}/auth/refresh`, {
-          ...(tab.ignoresSignal ? {} : { signal }),
-          fetch: asFetch((request) => this.fetch(tab, request, call)),
-          headers: { 'x-requested-with': 'fetch' },
-          retry: 0,
-          timeout: false,
-        })
-        .json<{ access_token: string }>();
-      return answer.access_token;
+      if (tab.ignoresSignal || tab.refreshVia === 'plain') {
+        const answer = await ky
+          .post(`${ORIGIN}/auth/refresh`, {
+            ...(tab.ignoresSignal ? {} : { signal }),
+            fetch: asFetch((request) => this.fetch(tab, request, call)),
+            headers: { 'x-requested-with': 'fetch' },
+            retry: 0,
+            timeout: false,
+          })
+          .json<{ access_token: string }>();
+        return answer.access_token;
+      }
+      return await this.#refreshThroughDoor(tab, call, signal);
     } finally {
       call.settled = true;
       this.#calls.delete(call);
       for (const end of call.onEnd) end();
     }
+  }
+
+  /**
+  refresh() sending its request through the library's own doors (the README allows it: the refresh request
+  is recognised and never waits behind the refresh it belongs to), with the signal handed to refresh() or
+  one derived from it, as clients in between derive theirs. The call id in the URL is the app's own.
+  */
+  async #refreshThroughDoor(tab: Tab, call: RefreshCall, signal: AbortSignal): Promise<string> {
+    this.count(`refresh-via:${tab.refreshVia}`);
+    const url = `${ORIGIN}/auth/refresh?c=${call.id}`;
+    const headers = { 'x-requested-with': 'fetch' };
+    const via = tab.refreshVia;
+    const derived = via.endsWith('-any') ? AbortSignal.any([signal]) : signal;
+    if (via === 'ky' || via === 'ky-any') {
+      const answer = await tab.root
+        .post(url, { signal: derived, headers, retry: 0, timeout: false })
+        .json<{ access_token: string }>();
+      return answer.access_token;
+    }
+    const response = await (via === 'fetch-request'
+      ? tab.auth.fetch(new Request(url, { method: 'POST', signal: derived, headers }))
+      : tab.auth.fetch(url, { method: 'POST', signal: derived, headers }));
+    if (!response.ok)
+      throw Object.assign(new Error(`refresh answered ${response.status}`), { status: response.status });
+    return ((await response.json()) as { access_token: string }).access_token;
   }
 
   /**
@@ -714,7 +885,7 @@ export class World {
     const stored = this.storeHub.value;
     if (!stored?.token || this.#storeWriteTick > (this.#grantTick.get(tab) ?? 0)) return;
     const now = this.clock.now;
-    if (!this.server.accepts(stored.token, now)) return;
+    if (!this.server.accepts(stored.token, this.serverNow())) return;
     const { expiresAt, issuedAt } = stored;
     if (expiresAt !== undefined) {
       const lifetime = issuedAt === undefined ? Number.POSITIVE_INFINITY : expiresAt - issuedAt;
@@ -723,6 +894,10 @@ export class World {
     this.violation(
       `tab ${tab.id}: redundant refresh() (the store holds a valid token, generation ${stored.generation})`,
     );
+  }
+
+  get #refusalStatus(): number {
+    return this.input.refusalStatus ?? 400;
   }
 
   async #refreshEndpoint(tab: Tab, input: Request, call: RefreshCall | undefined): Promise<Response> {
@@ -753,7 +928,7 @@ export class World {
         await this.#answerAfter(tab, input, this.latency(), 'refresh:refuse');
         this.server.revoke(cookie);
         this.#refused(cookie);
-        return Response.json({ error: 'invalid_grant', reason: 'revoked' }, { status: 400 });
+        return Response.json({ error: 'invalid_grant', reason: 'revoked' }, { status: this.#refusalStatus });
     }
     // ok / late: the request reaches the server, which decides (and, atomic, applies) at once.
     const arrival = this.latency();
@@ -762,16 +937,19 @@ export class World {
     if (cookie === null) {
       return this.#deliver(tab, input, this.latency(), () => {
         this.#refused();
-        return Response.json({ error: 'invalid_grant', reason: 'missing_token' }, { status: 400 });
+        return Response.json(
+          { error: 'invalid_grant', reason: 'missing_token' },
+          { status: this.#refusalStatus },
+        );
       });
     }
     let outcome: ReturnType<SimServer['refresh']>;
-    if (this.input.atomic) outcome = this.server.refresh(cookie, this.clock.now);
+    if (this.input.atomic) outcome = this.server.refresh(cookie, this.serverNow());
     else {
-      const decision = this.server.decide(cookie, this.clock.now);
+      const decision = this.server.decide(cookie, this.serverNow());
       await this.clock.sleep(this.latency());
       await this.step(this.#serverTab, 'server:refresh-apply');
-      outcome = this.server.refresh(cookie, this.clock.now, decision);
+      outcome = this.server.refresh(cookie, this.serverNow(), decision);
     }
     if (outcome.ok) {
       if (outcome.kind === 'rotated') this.count('server:rotation');
@@ -789,7 +967,10 @@ export class World {
     this.#classifyRefusal(tab, cookie, outcome.reason, sentTick, call);
     return this.#deliver(tab, input, this.latency(), () => {
       this.#refused(cookie);
-      return Response.json({ error: 'invalid_grant', reason: outcome.reason }, { status: 400 });
+      return Response.json(
+        { error: 'invalid_grant', reason: outcome.reason },
+        { status: this.#refusalStatus },
+      );
     });
   }
 
