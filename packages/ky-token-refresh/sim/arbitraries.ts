@@ -104,6 +104,11 @@ export const worldInput = (disabled: ReadonlySet<FaultClass> = new Set()): fc.Ar
       'native',
       ...(on('fallback-channel') ? (['idb', 'localstorage'] as const) : []),
     ];
+    /** Per-schedule draws: mostly the first kind, else any kind (when others are on). */
+    const oneOrOther = <T>(kinds: T[]): fc.Arbitrary<T> =>
+      kinds.length === 1
+        ? fc.constant(kinds[0] as T)
+        : weighted<T>([2, fc.constant(kinds[0] as T)], [kinds.length - 1, fc.constantFrom(...kinds)]);
     /** Per-tab draws: usually one kind for every tab, sometimes a mix. */
     const perTab = <T>(kinds: T[]): fc.Arbitrary<T[]> =>
       kinds.length === 1
@@ -194,8 +199,8 @@ export const worldInput = (disabled: ReadonlySet<FaultClass> = new Set()): fc.Ar
         : fc.constant(0),
       iat: on('no-iat') ? weighted([3, fc.constant(true)], [1, fc.constant(false)]) : fc.constant(true),
       refusalStatus: on('refuse-401') ? fc.constantFrom<400 | 401>(400, 401) : fc.constant<400 | 401>(400),
-      locks: perTab(locks),
-      channels: perTab(channels),
+      lock: oneOrOther(locks),
+      channel: oneOrOther(channels),
     });
   });
 };

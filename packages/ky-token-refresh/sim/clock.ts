@@ -1,6 +1,7 @@
 /**
-A virtual clock for the simulation. While installed it replaces `setTimeout`, `clearTimeout` and `Date.now`
-(the library and ky use nothing else for time), so no schedule ever sleeps: the world advances the clock to
+A virtual clock for the simulation. While installed it replaces `setTimeout`, `clearTimeout`, `setInterval`,
+`clearInterval` and `Date.now` (the library and ky use nothing else for time; the lease lock renews on an
+interval), so no schedule ever sleeps: the world advances the clock to
 the next timer only when every scheduled task has run (time passes only while everything waits).
 */
 
@@ -9,19 +10,41 @@ export const EPOCH = 1_767_225_600_000;
 
 interface Timer {
   readonly id: number;
-  readonly at: number;
+  at: number;
   readonly run: () => void;
+  /** An interval's period; it fires again until cleared. */
+  readonly every?: number;
 }
 
 export class VirtualClock {
   now = EPOCH;
   #next = 0;
   readonly #timers = new Map<number, Timer>();
-  #saved: { setTimeout: unknown; clearTimeout: unknown; now: () => number } | undefined;
+  #saved:
+    | {
+        setTimeout: unknown;
+        clearTimeout: unknown;
+        setInterval: unknown;
+        clearInterval: unknown;
+        now: () => number;
+      }
+    | undefined;
 
-  /** Timers waiting to fire. */
+  /**
+  One-shot timers waiting to fire. Intervals do not count: they alone do not keep a schedule going (a lease
+  holder that died keeps its renewal interval here, as its process would, but nothing waits for it).
+  */
   get pending(): number {
-    return this.#timers.size;
+    let count = 0;
+    for (const timer of this.#timers.values()) if (timer.every === undefined) count++;
+    return count;
+  }
+
+  setInterval(run: () => void, ms = 0): number {
+    const id = ++this.#next;
+    const every = Number.isFinite(ms) && ms > 0 ? Math.floor(ms) : 1;
+    this.#timers.set(id, { id, at: this.now + every, run, every });
+    return id;
   }
 
   setTimeout(run: () => void, ms = 0): number {
@@ -50,7 +73,9 @@ export class VirtualClock {
       .filter((timer) => timer.at <= this.now)
       .sort((a, b) => a.id - b.id);
     for (const timer of due) {
-      if (!this.#timers.delete(timer.id)) continue;
+      if (!this.#timers.has(timer.id)) continue;
+      if (timer.every === undefined) this.#timers.delete(timer.id);
+      else timer.at = this.now + timer.every;
       timer.run();
     }
     return true;
@@ -60,10 +85,19 @@ export class VirtualClock {
   install(): void {
     if (this.#saved) return;
     const g = globalThis as unknown as Record<string, unknown>;
-    this.#saved = { setTimeout: g.setTimeout, clearTimeout: g.clearTimeout, now: Date.now };
+    this.#saved = {
+      setTimeout: g.setTimeout,
+      clearTimeout: g.clearTimeout,
+      setInterval: g.setInterval,
+      clearInterval: g.clearInterval,
+      now: Date.now,
+    };
     g.setTimeout = (run: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
       this.setTimeout(() => run(...args), ms);
     g.clearTimeout = (id: unknown) => this.clearTimeout(id);
+    g.setInterval = (run: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+      this.setInterval(() => run(...args), ms);
+    g.clearInterval = (id: unknown) => this.clearTimeout(id);
     Date.now = () => this.now;
   }
 
@@ -72,6 +106,8 @@ export class VirtualClock {
     const g = globalThis as unknown as Record<string, unknown>;
     g.setTimeout = this.#saved.setTimeout;
     g.clearTimeout = this.#saved.clearTimeout;
+    g.setInterval = this.#saved.setInterval;
+    g.clearInterval = this.#saved.clearInterval;
     Date.now = this.#saved.now;
     this.#saved = undefined;
     this.#timers.clear();

@@ -40,8 +40,11 @@ const excuse = (request: RequestRecord): string | undefined => {
   const transient = refreshFaults.some((fault) => excuses.has(fault));
   // RefreshTimeoutError is a RefreshFailedError: test it first.
   if (isRefreshTimeoutError(error))
-    return transient || excuses.has('store') || excuses.has('freeze') ? 'timeout under a fault' : undefined;
-  if (isRefreshFailedError(error)) return transient ? 'transient refresh fault' : undefined;
+    return transient || excuses.has('store') || excuses.has('freeze') || excuses.has('lease-crash')
+      ? 'timeout under a fault'
+      : undefined;
+  if (isRefreshFailedError(error))
+    return transient || excuses.has('lease-crash') ? 'transient refresh fault' : undefined;
   if ((error instanceof HTTPError && error.response.status === 401) || error instanceof UnauthorizedAnswer) {
     if (request.foreign) return 'foreign 401';
     return sessionOver || excuses.has('expire') || excuses.has('login') || excuses.has('stale-token')
@@ -80,6 +83,16 @@ export const checkEnd = (world: World): void => {
         `${label} failed with ${describe(request.error)}; excuses: ${[...request.excuses].join(',') || 'none'}`,
       );
     }
+  }
+  // Logout finality: once idle, no live tab holds a token of a session logged out (a later login starts
+  // another session), whatever the store did.
+  for (const tab of world.tabs) {
+    if (tab.dead || tab.disposed) continue;
+    const session = world.sessionOf(tab.auth.getToken());
+    if (session?.loggedOut)
+      world.violation(
+        `idle: logout not final: tab ${tab.id} holds a token of session ${session.index}, logged out`,
+      );
   }
   // Live tabs converge on the stored record once the world is idle.
   if (world.input.storeFaults.length > 0 || world.storeHub.value === undefined) return;

@@ -99,10 +99,13 @@ export interface WorldInput {
   iat?: boolean;
   /** Status of a refused refresh (400 invalid_grant, or 401). Default 400. */
   refusalStatus?: 400 | 401;
-  /** Per tab (index mod length): its lock adapter. Default `web`. */
-  locks?: LockKind[];
-  /** Per tab (index mod length): its channel adapter. Default `native`. */
-  channels?: ChannelKind[];
+  /**
+  The lock adapter of every tab (one browser has Web Locks or not: tabs on different locks would not
+  exclude each other). Default `web`.
+  */
+  lock?: LockKind;
+  /** The channel adapter of every tab (likewise: a native and a fallback channel do not meet). Default `native`. */
+  channel?: ChannelKind;
 }
 
 /** The world's own deliberate breakages (negative controls). Never in shipped code. */

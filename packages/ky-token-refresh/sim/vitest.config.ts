@@ -6,6 +6,7 @@ export default defineConfig({
     root: new URL('..', import.meta.url).pathname,
     include: ['sim/**/*.test.ts'],
     environment: 'node',
+    setupFiles: ['sim/setup.ts'],
     testTimeout: 300_000,
     reporters: ['default', ['json', { outputFile: 'test-results/sim.json' }]],
   },

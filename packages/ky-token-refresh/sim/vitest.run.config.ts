@@ -6,6 +6,7 @@ export default defineConfig({
     root: new URL('..', import.meta.url).pathname,
     include: ['sim/runner.sim.ts'],
     environment: 'node',
+    setupFiles: ['sim/setup.ts'],
     testTimeout: 0,
     reporters: ['default'],
     printConsoleTrace: false,

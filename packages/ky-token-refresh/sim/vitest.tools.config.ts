@@ -7,6 +7,7 @@ export default defineConfig({
     root: new URL('..', import.meta.url).pathname,
     include: ['sim/*.tool.ts'],
     environment: 'node',
+    setupFiles: ['sim/setup.ts'],
     testTimeout: 0,
     reporters: ['default'],
   },

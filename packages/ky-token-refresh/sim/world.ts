@@ -7,7 +7,10 @@ import type { Scheduler } from 'fast-check';
 import ky, { type KyInstance } from 'ky';
 import {
   createTokenRefresh,
+  FallbackChannel,
   isTokenRefreshError,
+  LeaseLock,
+  type Lock,
   type TokenRefresh,
   type TokenRefreshOptions,
 } from '../src/index.js';
@@ -21,7 +24,9 @@ import {
 } from './adapters.js';
 import { type BuiltBody, buildBody, type Canon, canon, difference, expectedBody } from './bodies.js';
 import { VirtualClock } from './clock.js';
+import { SimIdb } from './idb.js';
 import type { BodyShape, Door, RefreshDoor, RefreshFault, Sabotage, TimedOp, WorldInput } from './model.js';
+import { packageWorld } from './package-channel.js';
 import { SimServer } from './server.js';
 
 export const ORIGIN = 'https://app.sim';
@@ -73,7 +78,7 @@ export interface Tab extends SimTab {
   readonly expiredCalls: Map<number, number>;
 }
 
-interface Session {
+export interface Session {
   readonly index: number;
   readonly family: string;
   refusals: number;
@@ -114,6 +119,8 @@ interface RefreshCall {
   readonly startedAt: number;
   settled: boolean;
   abandonedAt?: number;
+  /** Its tab was frozen while it ran (a lease holder then stops renewing). */
+  frozeDuring?: boolean;
   readonly onEnd: (() => void)[];
 }
 
@@ -143,6 +150,8 @@ export class World {
   readonly lockHub: SimLockHub;
   readonly channelHub: SimChannelHub;
   readonly storeHub: SimStoreHub;
+  /** The IndexedDB of the lease lock (`lock: 'lease'`). */
+  readonly idb: SimIdb;
   readonly #s: Scheduler;
   readonly #sabotage: Sabotage;
   get sabotage(): Sabotage {
@@ -195,6 +204,7 @@ export class World {
     this.lockHub = new SimLockHub(steps, sabotage.lockCapacity ?? 1);
     this.channelHub = new SimChannelHub(steps);
     this.storeHub = new SimStoreHub(steps, { staleReads: sabotage.staleReads ?? false });
+    this.idb = new SimIdb(steps);
     const store = this.storeHub;
     const storeFor = store.storeFor.bind(store);
     store.storeFor = (tab) => {
@@ -216,6 +226,8 @@ export class World {
       return {
         ...inner,
         post: (message) => {
+          // Negative control: the channel loses every logout.
+          if (sabotage.lostLogout && message.type === 'logout' && message.reason === 'logout') return;
           if (message.type === 'token') this.#learn(message.token, message.generation);
           inner.post(message);
         },
@@ -303,9 +315,22 @@ export class World {
     this.clock.install();
     // auth.fetch sends with the global fetch, looked up at each call; the lease lock and the library's tab
     // ids draw from Math.random: both are the world's while the schedule runs.
-    const saved = { fetch: globalThis.fetch, random: Math.random };
+    const g = globalThis as { indexedDB?: unknown };
+    const saved = { fetch: globalThis.fetch, random: Math.random, indexedDB: g.indexedDB };
     globalThis.fetch = this.#route as typeof globalThis.fetch;
+    g.indexedDB = this.idb.factory;
+    packageWorld.channelFor = (id) => {
+      const tab = this.tabs[id] as Tab;
+      return { tab, channel: this.channelHub.channelFor(tab) };
+    };
     Math.random = mulberry32(this.input.latencySeed ^ 0x5eed);
+    const { input } = this;
+    this.count(`schedule:lock-${input.lock ?? 'web'}`);
+    this.count(`schedule:channel-${input.channel ?? 'native'}`);
+    if (input.persistToken === false) this.count('schedule:persist-false');
+    if ((input.skewMs ?? 0) !== 0) this.count('schedule:skew');
+    if (input.iat === false) this.count('schedule:no-iat');
+    if (input.refusalStatus === 401) this.count('schedule:refusal-401');
     try {
       const first = this.openTab();
       const login = this.server.login(this.serverNow());
@@ -328,6 +353,8 @@ export class World {
       this.clock.uninstall();
       globalThis.fetch = saved.fetch;
       Math.random = saved.random;
+      g.indexedDB = saved.indexedDB;
+      packageWorld.channelFor = undefined;
       this.#ended = true;
       for (const tab of this.tabs) tab.auth.dispose();
     }
@@ -445,6 +472,9 @@ export class World {
           this.count('crash:refresh-in-flight');
         tab.dead = true;
         this.lockHub.tabDied(tab);
+        // A lease held by a dead tab is free only once it expires (5 s): waiters may give up first.
+        if (this.input.lock === 'lease')
+          this.#excuseAll('lease-crash', this.clock.now + 5_000 + 2 * this.input.refreshTimeoutMs);
         const tick = ++this.#tick;
         for (const call of this.#calls) {
           if (call.tab !== tab || call.settled) continue;
@@ -457,6 +487,7 @@ export class World {
         const tab = this.#pick(op.tab);
         if (!tab || tab.frozen) return;
         tab.frozen = true;
+        for (const call of this.#calls) if (call.tab === tab && !call.settled) call.frozeDuring = true;
         this.#excuseAll('freeze', this.clock.now + op.forMs + 2 * this.input.refreshTimeoutMs);
         this.clock.setTimeout(() => this.#thaw(tab), op.forMs);
         return;
@@ -536,11 +567,15 @@ export class World {
       loggingOut: false,
       expiredCalls: new Map(),
     } as unknown as Tab;
+    const channel = this.input.channel ?? 'native';
     const crossTab: TokenRefreshOptions['crossTab'] = this.#sabotage.noCrossTab
       ? false
       : {
-          lock: this.lockHub.lockFor(tab),
-          channel: this.channelHub.channelFor(tab),
+          lock: this.input.lock === 'lease' ? this.#leaseFor(tab) : this.lockHub.lockFor(tab),
+          channel:
+            channel === 'native'
+              ? this.channelHub.channelFor(tab)
+              : new FallbackChannel(`sim#${id}`, channel),
           store: this.storeHub.storeFor(tab),
         };
     const auth = createTokenRefresh({
@@ -579,6 +614,28 @@ export class World {
     return tab;
   }
 
+  /**
+  The library's `LeaseLock` (unchanged, over the sim's IndexedDB): the world names the tab around the
+  synchronous part of each request (where idb-keyval opens the database) and notes grants as for Web Locks.
+  */
+  #leaseFor(tab: Tab): Lock {
+    const inner = new LeaseLock('sim');
+    return {
+      request: (task, options) => {
+        this.idb.current = tab;
+        try {
+          return inner.request(() => {
+            this.#grantTick.set(tab, ++this.#tick);
+            this.count('lease:grant');
+            return task();
+          }, options);
+        } finally {
+          this.idb.current = undefined;
+        }
+      },
+    };
+  }
+
   #onSessionExpired(tab: Tab): void {
     if (tab.dead) return;
     this.count('onSessionExpired');
@@ -594,6 +651,13 @@ export class World {
       // F3 (open): this tab's own logout() is still pending when a refusal lands.
       if (tab.loggingOut && this.#sabotage.knownDefects?.has('F3')) this.count('known-defect:F3');
       else this.violation(`tab ${tab.id}: onSessionExpired after logout (session ${session.index})`);
+    } else if (session.loggedOut && !session.refusedBeforeLogout) {
+      // Logout finality (F4): a logout wins over any refusal that lands after it was called, in every tab,
+      // heard of or not, whatever the store does.
+      this.count('violation:logout-final');
+      this.violation(
+        `tab ${tab.id}: logout not final: onSessionExpired for a refusal that landed after logout() (session ${session.index})`,
+      );
     } else if (session.refusals === 0 && this.#refusals === 0) {
       // (A tab may learn of a newer login late: any refusal so far counts, the per-session one is stricter.)
       this.violation(`tab ${tab.id}: onSessionExpired without a server refusal (session ${session.index})`);
@@ -620,6 +684,12 @@ export class World {
         call.settled = true;
       },
     );
+  }
+
+  /** The session a token belongs to. */
+  sessionOf(token: string | undefined): Session | undefined {
+    const family = this.#familyOf(token);
+    return family === undefined ? undefined : this.#sessions.get(family);
   }
 
   #familyOf(token: string | undefined): string | undefined {
@@ -818,6 +888,11 @@ export class World {
     this.count('refresh()');
     for (const other of this.#calls) {
       if (other.settled || other.abandonedAt !== undefined || other.tab.dead) continue;
+      // The lease lock's documented limit: a holder frozen longer than the lease loses it.
+      if (other.frozeDuring && this.input.lock === 'lease') {
+        this.count('lease:lost-by-a-frozen-holder');
+        continue;
+      }
       this.violation(`tab ${tab.id}: refresh() while tab ${other.tab.id}'s refresh() is still running`);
     }
     this.#checkRedundant(tab);
