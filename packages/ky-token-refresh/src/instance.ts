@@ -96,7 +96,7 @@ export const createInstance = (
     if (document.visibilityState !== 'visible') return;
     void core.resync().then(() => {
       if (isDueForRefresh(core.current, normalized.refreshBeforeExpiryMs, Date.now())) {
-        core.ensureFresh(core.current.generation).catch(() => undefined);
+        core.ensureFresh(core.current).catch(() => undefined);
       }
     });
   };

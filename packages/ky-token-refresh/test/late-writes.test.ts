@@ -91,9 +91,12 @@ test('a refusal heard while this tab is logging out does not call its onSessionE
   await a.auth.setToken('stale-token');
   expect(await until(() => b.auth.getToken() === 'stale-token')).toBe(true);
   server.current.mode = 'invalid_grant';
+  // B's refresh is in flight when A starts logging out; its refusal lands while A's logout is being written.
+  const request = b.api.get('b').json();
+  await until(() => b.auth.stats().refreshes === 1);
   slow.ms = 200;
   const loggingOut = a.auth.logout();
-  await expect(b.api.get('b').json()).rejects.toBeInstanceOf(SessionExpiredError);
+  await expect(request).rejects.toBeInstanceOf(SessionExpiredError);
   await loggingOut;
   await sleep(20);
   expect(onSessionExpired).not.toHaveBeenCalled();
@@ -163,7 +166,7 @@ test('a login whose store write lands late reaches a tab opened between its time
   expect(await store.get()).toMatchObject({ token: 'login-2' });
 });
 
-test('two tabs that each made one generation while the store did not answer (a frozen tab) end on the store’s record', async () => {
+test('a frozen tab’s late login and another tab’s refresh of the session before it: every tab and the store end on the login', async () => {
   const name = `late-writes-${++scope}`;
   const { store, wrapped, slow } = slowWrites(name);
   // Tab A's channel, frozen: what it sends and what it would receive is held until it thaws.
@@ -192,29 +195,47 @@ test('two tabs that each made one generation while the store did not answer (a f
   slow.ms = 250;
   const login = a.auth.setToken('login-2');
   await sleep(10);
-  // Meanwhile B refreshes and stores generation 2; A's login times out and takes generation 2 as well.
+  // Meanwhile B refreshes the session of token-1 and stores generation 2; A's login times out and takes
+  // generation 2 as well. The login was called later: it wins, wherever it lands.
   const refreshed = await b.auth.refresh();
+  expect(b.auth.getToken()).toBe(refreshed);
   await login;
   expect(a.auth.getToken()).toBe('login-2');
   await sleep(300);
-  expect(await store.get()).toMatchObject({ generation: 2, token: refreshed });
+  expect(await store.get()).toMatchObject({ generation: 2, token: 'login-2' });
   frozen = false;
   for (const deliver of held.splice(0)) deliver();
-  expect(await until(() => a.auth.getToken() === refreshed)).toBe(true);
-  expect(b.auth.getToken()).toBe(refreshed);
+  expect(await until(() => b.auth.getToken() === 'login-2')).toBe(true);
+  expect(a.auth.getToken()).toBe('login-2');
 });
 
-test('a login written late finds another record of its generation in the store: the tab takes the stored one', async () => {
+test('a login written late finds a login called after it in the store, at its generation: the tab takes the stored one', async () => {
   const { a, store, slow } = await slowTab();
   slow.ms = 250;
   const login = a.auth.setToken('login-2');
   await sleep(10);
-  // Another tab stored generation 2 meanwhile, and its message never came (this tab was frozen).
-  await store.update(() => ({ generation: 2, token: 'other-2' }));
+  // Another tab's login, called later, stored generation 2 meanwhile; its message never came (this tab
+  // was frozen).
+  await store.update(() => ({ generation: 2, token: 'other-2', epoch: 2 * Date.now() }));
   await login;
   expect(a.auth.getToken()).toBe('login-2');
   expect(await until(() => a.auth.getToken() === 'other-2')).toBe(true);
   expect(await store.get()).toMatchObject({ generation: 2, token: 'other-2' });
+});
+
+test('a login written late finds a refresh of the session before it in the store: the login lands over it', async () => {
+  const { a, store, slow } = await slowTab();
+  slow.ms = 250;
+  const login = a.auth.setToken('login-2');
+  await sleep(10);
+  // Another tab refreshed the previous session meanwhile (its record keeps that session's epoch).
+  const before = await store.get();
+  await store.update(() => ({ generation: 2, token: 'refreshed-2', epoch: before?.epoch }));
+  await login;
+  expect(a.auth.getToken()).toBe('login-2');
+  await sleep(300);
+  expect(await store.get()).toMatchObject({ generation: 2, token: 'login-2' });
+  expect(a.auth.getToken()).toBe('login-2');
 });
 
 test('dispose() right after a login timed out: its late write still reaches a tab opened meanwhile', async () => {

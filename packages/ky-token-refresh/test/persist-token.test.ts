@@ -20,7 +20,7 @@ test('persistToken: false keeps the token out of the store; only the generation 
   await a.auth.setToken('token-one');
   expect(await until(() => b.auth.getToken() === 'token-one')).toBe(true);
   const stored = await createMemoryAdapters(name).store.get();
-  expect(stored).toEqual({ generation: 1, token: null, withheld: true });
+  expect(stored).toEqual({ generation: 1, epoch: expect.any(Number), token: null, withheld: true });
   expect(JSON.stringify(stored)).not.toContain('token-one');
 });
 

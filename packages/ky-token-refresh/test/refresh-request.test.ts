@@ -163,4 +163,31 @@ describe('requests of the app while refresh() runs', () => {
     expect((await during).status).toBe(200);
     expect(server.current.refreshCalls).toBe(1);
   });
+
+  test('a 401 that says invalid_token (RFC 6750), coming while refresh() runs, is replayed once the call returns', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const auth: TokenRefresh = createTokenRefresh({
+      name: `refresh-request-${++scope}`,
+      crossTab: false,
+      isAuthorizedUrl: (url) => url.origin === ORIGIN,
+      refresh: async ({ signal }) => {
+        const token = await auth
+          .fetch(new Request(REFRESH_URL, { method: 'POST', signal: AbortSignal.any([signal]) }))
+          .then(tokenOf);
+        await gate;
+        return token;
+      },
+    });
+    await auth.setToken('stale-token');
+    const first = auth.fetch(`${ORIGIN}/api/data`);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // Its 401 (with `WWW-Authenticate: Bearer error="invalid_token"`) comes while the call still runs.
+    const during = auth.fetch(`${ORIGIN}/api/data`);
+    setTimeout(release, 100);
+    expect((await first).status).toBe(200);
+    expect((await during).status).toBe(200);
+    expect(server.current.refreshCalls).toBe(1);
+    expect(server.current.api401s).toBe(2);
+  });
 });

@@ -99,9 +99,10 @@ test('a refresh that finds a newer record at its compare-and-set adopts that rec
     refresh: async () => 'refreshed-but-not-stored',
   });
   await a.auth.setToken('stale-token');
-  // Another tab stored generation 2 (its message lost); this tab's reads now fail, so it refreshes.
+  // Another tab refreshed and stored generation 2 of this session (its message lost); this tab's reads now
+  // fail, so it refreshes.
   const stored = server.current.issue();
-  await store.update(() => ({ generation: 2, token: stored }));
+  await store.update((session) => ({ generation: 2, epoch: session?.epoch, token: stored }));
   failReads = true;
   await expect(a.api.get('data').json()).resolves.toMatchObject({ path: '/api/data' });
   expect(a.auth.getToken()).toBe(stored);

@@ -30,6 +30,19 @@ export interface CoordinatorOptions {
 /** A record without its generation: what a login, a logout, a refresh or a refusal makes. */
 type Content = Omit<TokenRecord, 'generation'>;
 
+/** Where a record stands in the one order every tab agrees on (see `TokenRecord.epoch`). */
+export type Version = Pick<TokenRecord, 'generation' | 'epoch'>;
+
+/** Positive when `a` is newer than `b`, 0 when both are the same version: by epoch, then generation. */
+export const compareVersions = (a: Version, b: Version): number =>
+  (a.epoch ?? 0) - (b.epoch ?? 0) || a.generation - b.generation;
+
+/** The epoch of a login (or, with `logout`, a logout) called at `at`: a logout wins a tie. */
+const epochAt = (at: number, logout: boolean): number => at * 2 + (logout ? 1 : 0);
+
+/** A single-flight key per version refreshed from. */
+const keyOf = ({ generation, epoch }: Version): string => `${epoch ?? 0}:${generation}`;
+
 /** One call of the app's `refresh()`, as the doors need to know it (see `Coordinator.refreshCall`). */
 export interface RefreshCall {
   /** The signal handed to it. */
@@ -38,9 +51,13 @@ export interface RefreshCall {
   settled: boolean;
   /** Its request has reached a door with `signal` itself: the requests that start later are the app's. */
   recognized: boolean;
+  /** Resolves when it has settled. */
+  readonly done: Promise<void>;
 }
 
 const isTime = (value: unknown): boolean => value === undefined || Number.isFinite(value);
+const isEpoch = (value: unknown): boolean =>
+  value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0);
 
 /** Messages come from other tabs: anything that is not exactly what we send is ignored. */
 const isChannelMessage = (value: unknown): value is ChannelMessage => {
@@ -49,6 +66,7 @@ const isChannelMessage = (value: unknown): value is ChannelMessage => {
     typeof message?.tabId === 'string' &&
     Number.isSafeInteger(message.generation) &&
     (message.generation as number) >= 0 &&
+    isEpoch(message.epoch) &&
     (message.type === 'ask' ||
       (message.type === 'logout' && (message.reason === 'logout' || message.reason === 'expired')) ||
       (message.type === 'token' &&
@@ -86,17 +104,12 @@ const untilAborted = <T>(
   });
 
 /**
-Whether the stored login or logout was called after `mine` (or at the same instant, as a logout over a
-login): then `mine` is superseded and is not written. A withheld record (`persistToken: false`) carries no
-token to stand in for `mine`, so it never supersedes.
+Whether the stored record belongs to a login or logout called after `mine` (or at the same instant, as a
+logout over a login): then `mine` is superseded and is not written. A withheld record (`persistToken: false`)
+carries no token to stand in for `mine`, so it never supersedes.
 */
-const supersedes = (stored: TokenRecord | undefined, mine: Content): boolean => {
-  const theirs = stored?.decidedAt;
-  if (theirs === undefined || stored?.withheld || mine.decidedAt === undefined) return false;
-  return (
-    theirs > mine.decidedAt || (theirs === mine.decidedAt && stored?.reason === 'logout' && !mine.reason)
-  );
-};
+const supersedes = (stored: TokenRecord | undefined, mine: Content): boolean =>
+  stored !== undefined && !stored.withheld && (stored.epoch ?? 0) > (mine.epoch ?? 0);
 
 /**
 The refresh state machine: single-flight per generation in this tab, double-checked locking across tabs.
@@ -109,8 +122,8 @@ export class Coordinator {
   readonly #options: CoordinatorOptions;
   readonly #io: GuardedAdapters;
   #current: TokenRecord = { generation: 0, token: null };
-  /** One refresh per generation it refreshes from. */
-  readonly #inflight = new Map<number, Promise<TokenRecord>>();
+  /** One refresh per version it refreshes from (`keyOf`). */
+  readonly #inflight = new Map<string, Promise<TokenRecord>>();
   /** Called whenever a newer record is accepted; lets waiters (for the lock, for a peer) stop waiting. */
   readonly #onNewer = new Set<(record: TokenRecord) => void>();
   readonly #listeners = new Set<(event: TokenRefreshEvent) => void>();
@@ -137,8 +150,8 @@ export class Coordinator {
   adopted another tab's token, and is not counted or reported as if it had.
   */
   #made: TokenRecord | undefined;
-  /** A withheld generation no peer answered for: not asked for twice. */
-  #unanswered = -1;
+  /** A withheld version (`keyOf`) no peer answered for: not asked for twice. */
+  #unanswered: string | undefined;
   #disposed = false;
   #isReady = false;
 
@@ -156,7 +169,7 @@ export class Coordinator {
     // bounded. A session that ended before this page loaded does not stop it from refreshing once from the
     // cookie (the user may have logged in again since), so its reason is not taken over.
     this.#ready = this.resync(false, (record) =>
-      record.token === null ? { generation: record.generation, token: null } : record,
+      record.token === null ? { generation: record.generation, epoch: record.epoch, token: null } : record,
     ).then(() => {
       this.#isReady = true;
     });
@@ -216,35 +229,45 @@ export class Coordinator {
   }
 
   /**
-  Get a token newer than `failedGeneration`: the current one if it already is (no refresh), else the
-  result of the one refresh in flight for that generation, else a new refresh. `signal` ends this
+  Get a token newer than `failed` (the version a request was sent with): the current one if it already is
+  (no refresh), else the result of the one refresh in flight from it, else a new refresh. `signal` ends this
   caller's wait only; the shared refresh goes on for the others. Several signals may be given (ky's
   request signal and the caller's own: in Node a Request's signal does not always follow its source).
   */
-  async ensureFresh(
-    failedGeneration: number,
-    ...signals: (AbortSignal | null | undefined)[]
-  ): Promise<TokenRecord> {
+  async ensureFresh(failed: Version, ...signals: (AbortSignal | null | undefined)[]): Promise<TokenRecord> {
     await untilAborted(this.#ready, signals);
     if (this.#disposed) throw new DisposedError();
     const current = this.#current;
     // Newer token: replay with it. Logged out or expired (not merely "no token yet"): no refresh either.
-    if (current.generation > failedGeneration || current.reason) return this.#usable(current);
-    return this.#join(current.generation, signals);
+    if (compareVersions(current, failed) > 0 || current.reason) return this.#usable(current);
+    return this.#join(current, signals);
   }
 
   /**
-  The record once the refresh from generation `from` in flight (if any) has settled, whatever its outcome;
-  it starts none. Rejects only with the reason of the first of `signals` to abort.
+  The record once the refresh from `from` in flight (if any) has settled, whatever its outcome; it starts
+  none. Rejects only with the reason of the first of `signals` to abort.
   */
-  async afterRefresh(from: number, ...signals: (AbortSignal | null | undefined)[]): Promise<TokenRecord> {
-    const pending = this.#inflight.get(from);
+  async afterRefresh(from: Version, ...signals: (AbortSignal | null | undefined)[]): Promise<TokenRecord> {
+    const pending = this.#inflight.get(keyOf(from));
     if (pending)
       await untilAborted(
         pending.catch(() => undefined),
         signals,
       );
     return this.#current;
+  }
+
+  /**
+  Wait until `call` has returned, or until the refresh from `from` in flight has settled (it gives up on a
+  `refresh()` that does not return, so this wait is bounded). Rejects only with the reason of the first of
+  `signals` to abort.
+  */
+  async afterCall(
+    call: RefreshCall,
+    from: Version,
+    ...signals: (AbortSignal | null | undefined)[]
+  ): Promise<void> {
+    await untilAborted(Promise.race([call.done, this.afterRefresh(from)]), signals);
   }
 
   /**
@@ -255,22 +278,24 @@ export class Coordinator {
   async refreshNow(): Promise<TokenRecord> {
     await this.#ready;
     if (this.#disposed) throw new DisposedError();
-    return this.#join(this.#current.generation, []);
+    return this.#join(this.#current, []);
   }
 
-  /** The one refresh from generation `from` (single-flight), started if none is in flight. */
-  #join(from: number, signals: readonly (AbortSignal | null | undefined)[]): Promise<TokenRecord> {
-    let pending = this.#inflight.get(from);
+  /** The one refresh from `from` (single-flight), started if none is in flight. */
+  #join(from: TokenRecord, signals: readonly (AbortSignal | null | undefined)[]): Promise<TokenRecord> {
+    const key = keyOf(from);
+    let pending = this.#inflight.get(key);
     if (!pending) {
-      pending = this.#track(this.#run(from)).finally(() => this.#inflight.delete(from));
-      this.#inflight.set(from, pending);
+      pending = this.#track(this.#run(from)).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, pending);
     }
     return untilAborted(pending, signals);
   }
 
   /** Store a token obtained outside `refresh()` (after login) and share it with every tab. */
   setToken(value: RefreshResult): Promise<TokenRecord> {
-    const content = { ...normalizeToken(value, Date.now(), 'setToken(token)', false), decidedAt: Date.now() };
+    const now = Date.now();
+    const content = { ...normalizeToken(value, now, 'setToken(token)', false), epoch: this.#epoch(now, false) };
     if (this.#disposed) return Promise.reject(new DisposedError());
     return this.#track(this.#write(content));
   }
@@ -278,13 +303,29 @@ export class Coordinator {
   /**
   Forget the token in every tab. Waiting requests reject with `SessionExpiredError`. From the call on, this
   tab's session is over: a refusal heard while the logout is being written does not call `onSessionExpired`.
+  The logout is final: it is taken here and told to every tab at once, before the store (which may be slow
+  or down) is written, and its epoch ranks it above every record of the session it ends, so no refresh
+  answer or refusal that lands after this call undoes it or turns it into an expiry, in any tab that has
+  heard of it, whatever the store does.
   */
   async logout(): Promise<void> {
     if (this.#disposed) throw new DisposedError();
     this.#session = false;
-    const record = await this.#track(this.#write({ token: null, reason: 'logout', decidedAt: Date.now() }));
+    const content: Content = { token: null, reason: 'logout', epoch: this.#epoch(Date.now(), true) };
+    const told = this.#next(undefined, content);
+    this.#accept(told, false);
+    this.#broadcast(told);
+    const record = await this.#track(this.#write(content));
     // A login called after this logout (in another tab) was stored first: it stands.
     if (record.token === null) this.#emit('logout', record.generation);
+  }
+
+  /**
+  The epoch of a login or logout called now: `epochAt`, and above the epoch of the record this tab holds (a
+  decision comes after all this tab knows of, even within one millisecond).
+  */
+  #epoch(now: number, logout: boolean): number {
+    return Math.max(epochAt(now, logout), (this.#current.epoch ?? 0) + 1);
   }
 
   /**
@@ -347,7 +388,7 @@ export class Coordinator {
           const given = this.#next(undefined, content);
           used = given;
           return this.#landing((stored) => {
-            if ((stored?.generation ?? 0) >= given.generation || supersedes(stored, content)) {
+            if ((stored && compareVersions(stored, given) >= 0) || supersedes(stored, content)) {
               void this.resync(true);
               return stored as TokenRecord;
             }
@@ -421,10 +462,10 @@ export class Coordinator {
   }
 
   /**
-  Wait until this tab holds a record of generation `generation` or newer, or until `signal` aborts: `true`
-  when such a record came. `onNewer` is told of each newer record first.
+  Wait until this tab holds a record of version `version` or newer, or until `signal` aborts: `true` when
+  such a record came. `onNewer` is told of each newer record first.
   */
-  #until(generation: number, signal: AbortSignal): Promise<boolean> {
+  #until(version: Version, signal: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
       const done = (value: boolean) => {
         this.#onNewer.delete(onNewer);
@@ -432,7 +473,7 @@ export class Coordinator {
         resolve(value);
       };
       const onNewer = (record: TokenRecord) => {
-        if (record.generation >= generation) done(true);
+        if (compareVersions(record, version) >= 0) done(true);
       };
       const onAbort = () => done(false);
       if (signal.aborted) return done(false);
@@ -446,7 +487,7 @@ export class Coordinator {
   when a newer token arrives (adopted) or the instance is disposed; a grant that comes after the wait ended
   runs nothing (see `GuardedAdapters.request`).
   */
-  async #run(from: number): Promise<TokenRecord> {
+  async #run(from: TokenRecord): Promise<TokenRecord> {
     const timeoutMs = this.#options.refreshTimeoutMs;
     const wait = new AbortController();
     const timer = setTimeout(() => wait.abort(new RefreshTimeoutError('lock', timeoutMs)), timeoutMs);
@@ -457,16 +498,16 @@ export class Coordinator {
       stop.abort();
     };
     // A newer token (another tab's refresh, a login) ends the wait: it is adopted instead.
-    const newer = this.#until(from + 1, stop.signal);
+    const newer = this.#until({ generation: from.generation + 1, epoch: from.epoch }, stop.signal);
     void newer.then((heard) => heard && wait.abort(new Error('a newer token arrived')));
     this.#waits.add(wait);
-    this.#emit('lock:wait', from);
+    this.#emit('lock:wait', from.generation);
     let granted = false;
     try {
       return await this.#io.request(() => {
         granted = true;
         stopWaiting();
-        this.#emit('lock:acquired', from);
+        this.#emit('lock:acquired', from.generation);
         return this.#underLock(from);
       }, wait.signal);
     } catch (error) {
@@ -480,31 +521,38 @@ export class Coordinator {
   }
 
   /** Inside the lock: re-read the shared record (double-checked locking), else refresh. */
-  async #underLock(failed: number): Promise<TokenRecord> {
-    let from = failed;
+  async #underLock(failed: TokenRecord): Promise<TokenRecord> {
+    let from: Version = failed;
     const stored = await this.#read();
-    if (stored && stored.generation > from) {
+    if (stored && compareVersions(stored, from) > 0) {
       const usable = await this.#resolve(stored);
       if (usable) return this.#adopt(usable);
-      // The token of that generation was withheld from the store and no live tab has it: refresh.
-      from = stored.generation;
+      // The token of that version was withheld from the store and no live tab has it: refresh.
+      from = stored;
     }
-    if (this.#current.generation > from) return this.#adopt(this.#current);
+    if (compareVersions(this.#current, from) > 0) return this.#adopt(this.#current);
     if (this.#disposed) throw new DisposedError();
 
     this.#stats.refreshes++;
-    this.#emit('refresh:start', from);
+    this.#emit('refresh:start', from.generation);
     const timeoutMs = this.#options.refreshTimeoutMs;
     const controller = new AbortController();
     this.#refreshSignals.add(controller.signal);
-    const running: RefreshCall = { signal: controller.signal, settled: false, recognized: false };
-    this.#running = running;
     const call = Promise.resolve().then(() => this.#options.refresh({ signal: controller.signal }));
-    const settle = () => {
+    const running: RefreshCall = {
+      signal: controller.signal,
+      settled: false,
+      recognized: false,
+      done: call.then(
+        () => undefined,
+        () => undefined,
+      ),
+    };
+    this.#running = running;
+    void running.done.then(() => {
       running.settled = true;
       if (this.#running === running) this.#running = undefined;
-    };
-    void call.then(settle, settle);
+    });
     let timeout: RefreshTimeoutError | undefined;
     let outcome: Outcome<RefreshResult | null> = await bounded(
       () => call,
@@ -515,6 +563,7 @@ export class Coordinator {
         controller.abort(timeout);
       },
     );
+    const base = from;
     if (timeout) {
       // refresh() did not stop when its signal aborted: it may still reach the server, which then rotates.
       // Keep the lock (so no other tab refreshes over it) for one more `refreshTimeoutMs` at most, and take
@@ -524,7 +573,7 @@ export class Coordinator {
         // Past that, a result is still committed if nothing newer exists by then (else dropped).
         call
           .then((value) => {
-            if (!this.#disposed) return this.#succeed(from, value);
+            if (!this.#disposed) return this.#succeed(base, value);
           })
           .catch(() => undefined);
         outcome = { ok: false, error: timeout };
@@ -540,28 +589,27 @@ export class Coordinator {
     return record ?? this.#adopt(await this.#newest(from));
   }
 
-  /** Publish what `refresh()` resolved to: `undefined` when a newer generation exists already. */
-  async #succeed(from: number, value: RefreshResult | null | undefined): Promise<TokenRecord | undefined> {
+  /** Publish what `refresh()` resolved to: `undefined` when a newer record exists already. */
+  async #succeed(from: Version, value: RefreshResult | null | undefined): Promise<TokenRecord | undefined> {
     if (value == null) {
       throw new SessionExpiredError('refresh() resolved to no token: there is no session to refresh.');
     }
-    const record = await this.#publish(
-      from,
-      normalizeToken(value, Date.now(), 'The value refresh() resolved to', true),
-    );
+    const token = normalizeToken(value, Date.now(), 'The value refresh() resolved to', true);
+    const record = await this.#publish(from, { ...token, epoch: from.epoch });
     if (record) this.#emit('refresh:success', record.generation);
     return record;
   }
 
   /**
-  Compare-and-set `content` as generation `from + 1` (or above): in the store when it answers, else in this
-  tab alone (the server has rotated already); then broadcast it. `undefined` when a newer generation exists.
+  Compare-and-set `content` (of `from`'s epoch) as the generation after `from` (or above): in the store when
+  it answers, else in this tab alone (the server has rotated already); then broadcast it. `undefined` when a
+  newer record exists (a later login or logout, or another tab's refresh of `from`).
   */
-  async #publish(from: number, content: Content): Promise<TokenRecord | undefined> {
-    if (this.#current.generation > from) return undefined;
+  async #publish(from: Version, content: Content): Promise<TokenRecord | undefined> {
+    if (compareVersions(this.#current, from) > 0) return undefined;
     let mine = false;
     const make = (stored: TokenRecord | undefined, late: boolean): TokenRecord => {
-      mine = !(stored && stored.generation > from);
+      mine = !(stored && compareVersions(stored, from) > 0);
       if (!mine) {
         // Landing late, over a newer record: this tab went on with its own, the store's stands.
         if (late) void this.resync(true);
@@ -569,7 +617,7 @@ export class Coordinator {
       }
       // From `from`, not from this tab's generation: a write that lands late (past its bound) must not
       // number the same token again above the one this tab took meanwhile.
-      const record = { ...content, generation: Math.max(from, stored?.generation ?? 0) + 1 };
+      const record = { ...content, generation: Math.max(from.generation, stored?.generation ?? 0) + 1 };
       if (late) this.#broadcast(record);
       return this.#persisted(record);
     };
@@ -584,7 +632,9 @@ export class Coordinator {
       if (newer) this.#accept(newer, true);
       return undefined;
     }
-    const generation = written.ok ? written.value.generation : Math.max(from, this.#current.generation) + 1;
+    const generation = written.ok
+      ? written.value.generation
+      : Math.max(from.generation, this.#current.generation) + 1;
     const record = { ...content, generation };
     if (!this.#accept(record, false)) return undefined;
     this.#made = record;
@@ -593,16 +643,16 @@ export class Coordinator {
   }
 
   /** The newest record known after `from`: the store's, or this tab's. */
-  async #newest(from: number): Promise<TokenRecord> {
+  async #newest(from: Version): Promise<TokenRecord> {
     const stored = await this.#read();
-    const usable = stored && stored.generation > from ? await this.#resolve(stored) : undefined;
-    return usable && usable.generation >= this.#current.generation ? usable : this.#current;
+    const usable = stored && compareVersions(stored, from) > 0 ? await this.#resolve(stored) : undefined;
+    return usable && compareVersions(usable, this.#current) >= 0 ? usable : this.#current;
   }
 
-  /** What goes to the store: the record, or only its generation with `persistToken: false`. */
+  /** What goes to the store: the record, or only its version with `persistToken: false`. */
   #persisted(record: TokenRecord): TokenRecord {
     if (this.#options.persistToken || record.token === null) return record;
-    return { generation: record.generation, token: null, withheld: true };
+    return { generation: record.generation, epoch: record.epoch, token: null, withheld: true };
   }
 
   /**
@@ -610,30 +660,31 @@ export class Coordinator {
   over the channel, answer awaited briefly). `undefined` when nobody has it.
   */
   async #resolve(stored: TokenRecord): Promise<TokenRecord | undefined> {
-    const { generation } = stored;
-    if (!stored.withheld || this.#current.generation >= generation)
+    if (!stored.withheld || compareVersions(this.#current, stored) >= 0)
       return stored.withheld ? this.#current : stored;
-    if (this.#unanswered === generation) return undefined;
+    const key = keyOf(stored);
+    if (this.#unanswered === key) return undefined;
     const giveUp = new AbortController();
     const timer = setTimeout(
       () => giveUp.abort(),
       Math.min(askTimeoutMs, this.#options.refreshTimeoutMs / 4),
     );
-    const answered = this.#until(generation, giveUp.signal);
-    this.#io.post({ type: 'ask', generation, tabId: this.tabId });
+    const answered = this.#until(stored, giveUp.signal);
+    const { generation, epoch } = stored;
+    this.#io.post({ type: 'ask', generation, epoch, tabId: this.tabId });
     const heard = await answered;
     clearTimeout(timer);
     if (heard) return this.#current;
-    this.#unanswered = generation;
+    this.#unanswered = key;
     return undefined;
   }
 
   /** Classify a failed refresh: lost race → adopt; definitive → log every tab out; else transient. */
-  async #fail(from: number, error: unknown): Promise<TokenRecord> {
+  async #fail(from: Version, error: unknown): Promise<TokenRecord> {
     const newest = await this.#newest(from);
-    if (newest.generation > from) return this.#adopt(newest);
+    if (compareVersions(newest, from) > 0) return this.#adopt(newest);
     if (!isDefinitiveFailure(error)) throw this.#transient(from, error, 'The token refresh failed');
-    const record = await this.#publish(from, { token: null, reason: 'expired' });
+    const record = await this.#publish(from, { token: null, reason: 'expired', epoch: from.epoch });
     if (!record) return this.#adopt(await this.#newest(from));
     const expired =
       error instanceof SessionExpiredError
@@ -647,7 +698,7 @@ export class Coordinator {
   }
 
   /** A failure that keeps the session: counted, reported, and returned as a `RefreshFailedError` to throw. */
-  #transient(from: number, error: unknown, what: string): RefreshFailedError {
+  #transient(from: Version, error: unknown, what: string): RefreshFailedError {
     const failed =
       error instanceof RefreshFailedError
         ? error
@@ -656,9 +707,9 @@ export class Coordinator {
     return failed;
   }
 
-  #failed(from: number, error: { code: string }): void {
+  #failed(from: Version, error: { code: string }): void {
     this.#stats.failures++;
-    this.#emit('refresh:failure', from, { code: error.code });
+    this.#emit('refresh:failure', from.generation, { code: error.code });
   }
 
   /**
@@ -668,7 +719,7 @@ export class Coordinator {
   #adopt(record: TokenRecord): TokenRecord {
     this.#accept(record, false);
     const made = this.#made;
-    const own = made !== undefined && made.generation === record.generation && made.token === record.token;
+    const own = made !== undefined && compareVersions(made, record) === 0 && made.token === record.token;
     if (!own) {
       this.#stats.adopted++;
       this.#emit('refresh:adopted', record.generation);
@@ -686,17 +737,13 @@ export class Coordinator {
   }
 
   /**
-  Make `record` current if it is newer (or, with `conflict`, of the same generation with another token).
+  Make `record` current if it is newer (or, with `conflict`, of the same version with another token).
   `received`: it came from outside this tab's refresh.
   */
   #accept(record: TokenRecord, received: boolean, conflict = false): boolean {
-    const { generation, token } = this.#current;
-    if (
-      record.generation < generation ||
-      (record.generation === generation && !(conflict && record.token !== token))
-    ) {
-      return false;
-    }
+    const current = this.#current;
+    const order = compareVersions(record, current);
+    if (order < 0 || (order === 0 && !(conflict && record.token !== current.token))) return false;
     this.#current = record;
     if (record.token !== null) this.#session = true;
     else if (record.reason === 'logout') this.#session = false;
@@ -716,40 +763,38 @@ export class Coordinator {
   }
 
   /** Tell every other tab of `record`: its token, or that there is none (and why). */
-  #broadcast({ generation, token, expiresAt, issuedAt, reason }: TokenRecord): void {
+  #broadcast({ generation, epoch, token, expiresAt, issuedAt, reason }: TokenRecord): void {
     this.#io.post(
       token === null
-        ? { type: 'logout', generation, tabId: this.tabId, reason: reason ?? 'logout' }
-        : { type: 'token', generation, tabId: this.tabId, token, expiresAt, issuedAt },
+        ? { type: 'logout', generation, epoch, tabId: this.tabId, reason: reason ?? 'logout' }
+        : { type: 'token', generation, epoch, tabId: this.tabId, token, expiresAt, issuedAt },
     );
   }
 
   #onMessage(message: unknown): void {
     if (this.#disposed || !isChannelMessage(message) || message.tabId === this.tabId) return;
-    const { type, generation } = message;
+    const { type, generation, epoch } = message;
     const current = this.#current;
-    if (
-      type !== 'ask' &&
-      generation === current.generation &&
-      ((message as { token?: string }).token ?? null) !== current.token
-    ) {
-      // Another record of this tab's generation: two tabs each made one while the store did not answer them
+    const order = compareVersions(message, current);
+    if (type === 'ask') {
+      if (order === 0 && current.token !== null) this.#broadcast(current);
+    } else if (order === 0 && ((message as { token?: string }).token ?? null) !== current.token) {
+      // Another record of this tab's version: two tabs each made one while the store did not answer them
       // both (a frozen tab's login timed out at thaw while another tab refreshed). The store's stands, in
       // every tab that sees the conflict.
       void this.resync(true);
-    } else if (type === 'ask') {
-      if (generation === current.generation && current.token !== null) this.#broadcast(current);
     } else if (type === 'logout') {
-      if (this.#accept({ generation, token: null, reason: message.reason }, false)) {
+      const wasLoggedOut = current.token === null && current.reason === 'logout';
+      if (this.#accept({ generation, epoch, token: null, reason: message.reason }, false)) {
         if (message.reason === 'expired') this.#expire(generation, new SessionExpiredError());
-        else this.#emit('logout', generation);
+        else if (!wasLoggedOut) this.#emit('logout', generation);
       }
     } else if (message.token === undefined) {
       // The token was kept out of the message: read it from the shared store (or ask for it).
-      if (generation > current.generation) void this.resync();
+      if (order > 0) void this.resync();
     } else {
       const { token, expiresAt, issuedAt } = message;
-      this.#accept({ generation, token, expiresAt, issuedAt }, true);
+      this.#accept({ generation, epoch, token, expiresAt, issuedAt }, true);
     }
   }
 

@@ -19,11 +19,14 @@ export interface TokenRecord {
   */
   readonly withheld?: boolean | undefined;
   /**
-  For a login (`setToken()`) or `logout()` record: `Date.now()` when it was called. Two of them from
-  different tabs are ordered by this, not by which write reached the store last (every tab of a browser
-  reads one clock); on a tie the logout wins.
+  The session the record belongs to: when the login (`setToken()`) or `logout()` it descends from was called,
+  as `2 × Date.now()` of that call, plus 1 for a logout (so a logout wins over a login called in the same
+  millisecond); a refresh keeps the epoch of the record it refreshed; `0` (or absent) before any. Records
+  are ordered by epoch, then generation, the same way in every tab (every tab of a browser reads one clock):
+  a login or logout called later wins over whatever the tabs or the store did meanwhile, whichever write
+  reached the store last, and a refresh answer of the session a logout ended never outranks that logout.
   */
-  readonly decidedAt?: number | undefined;
+  readonly epoch?: number | undefined;
 }
 
 /**
@@ -42,15 +45,22 @@ export type ChannelMessage =
   | {
       type: 'token';
       generation: number;
+      epoch?: number | undefined;
       tabId: string;
       /** Absent when the sender chose to share only the generation (receivers read the store). */
       token?: string | undefined;
       expiresAt?: number | undefined;
       issuedAt?: number | undefined;
     }
-  | { type: 'logout'; generation: number; tabId: string; reason: 'logout' | 'expired' }
-  /** `persistToken: false`: a tab asks whoever holds the token of `generation` to broadcast it. */
-  | { type: 'ask'; generation: number; tabId: string };
+  | {
+      type: 'logout';
+      generation: number;
+      epoch?: number | undefined;
+      tabId: string;
+      reason: 'logout' | 'expired';
+    }
+  /** `persistToken: false`: a tab asks whoever holds the token of `generation` (and `epoch`) to broadcast it. */
+  | { type: 'ask'; generation: number; epoch?: number | undefined; tabId: string };
 
 /** A message bus to every other tab (and every other instance) with the same `name`. */
 export interface Channel {

@@ -55,6 +55,10 @@ const withBody = (request: Request, body: BodyInit): Request => {
   return new Request(request, { body, headers });
 };
 
+/** A 401 whose `WWW-Authenticate` says the access token was refused (RFC 6750 `error="invalid_token"`). */
+const saysInvalidToken = (response: Response): boolean =>
+  /\berror="?invalid_token\b/.test(response.headers.get('www-authenticate') ?? '');
+
 /** The URL without query or fragment (they may carry secrets). */
 const safeUrl = (request: Request): string => {
   const url = new URL(request.url);
@@ -78,8 +82,10 @@ to `refresh()` (on the request, or given to the door by the caller) and then pas
 between may derive its own signal from that one (openapi-fetch and ky build a Request; `AbortSignal.any`),
 so any attempt that starts while this instance's `refresh()` call runs, before its request has been
 recognised, may be it: it is sent at once with the token this tab holds (or none), never waiting for that
-call, and a 401 to it is replayed only once that call has returned (so never for the refresh request itself,
-whose answer `refresh()` is still waiting for), else returned as it is.
+call. A 401 to it is replayed once that call has returned when it comes after, or when it says the access
+token was refused (`WWW-Authenticate: Bearer error="invalid_token"`, RFC 6750: an API's answer, not a
+refresh endpoint's refusal); any other 401 that comes while the call runs goes back as it is (the refresh
+request's own refusal: `refresh()` is waiting for it).
 */
 export class RequestCycle {
   readonly #core: Coordinator;
@@ -166,17 +172,24 @@ export class RequestCycle {
     copyError?: unknown,
   ): Promise<Response> {
     const core = this.#core;
-    // Disposed meanwhile: the answer goes back as fetch gave it. A 401 to an attempt that may be the request
-    // of the `refresh()` call still running goes back as it is too: that call waits for it.
-    if (core.disposed || (call.during !== undefined && !call.during.settled)) return response;
-    call.replayed = true;
+    // Disposed meanwhile: the answer goes back as fetch gave it.
+    if (core.disposed) return response;
     const signals = [request.signal, call.signal] as const;
+    if (call.during !== undefined && !call.during.settled) {
+      // An attempt that may be the request of the `refresh()` call still running (see the class): a 401 that
+      // says the access token is invalid (RFC 6750 `invalid_token`) is the app's, replayed once that call
+      // has returned; any other goes back as it is (it may be the refresh's own refusal, which that call
+      // is waiting for).
+      if (!saysInvalidToken(response)) return response;
+      await core.afterCall(call.during, record, ...signals);
+    }
+    call.replayed = true;
     // An attempt sent without a token (see `send`) is replayed only with a token that came meanwhile (it
     // starts no refresh of its own: it may be a login form's); else its own answer stands.
     const fresh =
       record.token === null
-        ? await core.afterRefresh(record.generation, ...signals)
-        : await core.ensureFresh(record.generation, ...signals);
+        ? await core.afterRefresh(record, ...signals)
+        : await core.ensureFresh(record, ...signals);
     if (fresh.token === null) return response;
     if (request.body !== null && body === undefined && !copy) {
       throw new ReplayError({ method: request.method, url: safeUrl(request) }, { cause: copyError });
@@ -203,7 +216,7 @@ export class RequestCycle {
     const bootstrap = record.token === null && !record.reason;
     if (!bootstrap && !isDueForRefresh(record, this.#config.refreshBeforeExpiryMs, Date.now())) return record;
     try {
-      return await core.ensureFresh(record.generation, request.signal, call.signal);
+      return await core.ensureFresh(record, request.signal, call.signal);
     } catch (error) {
       if (request.signal.aborted || call.signal?.aborted) throw error;
       // No session to bootstrap (a visitor, a refused cookie) or a transient failure: send without a token.
