@@ -4,9 +4,11 @@ import type { SessionExpiredError } from './errors/session-expired-error.js';
 /** What `refresh` receives. */
 export interface RefreshContext {
   /**
-  Aborts when the refresh times out. Pass it to the refresh request: it also tells the hooks that this
-  request is the refresh itself, so it never waits on (or triggers) a refresh, even when it is sent with
-  the same ky instance.
+  Aborts when the refresh times out. Pass it to the refresh request: it also marks that request as the
+  refresh itself, so it never waits on (or triggers) a refresh, even when it is sent through the same ky
+  instance or `auth.fetch`. A client that derives its own signal from it (openapi-fetch, ky with
+  `fetch: auth.fetch`, `AbortSignal.any`) is covered too: while `refresh()` runs, no request through this
+  instance waits for it (see the README, "The refresh request").
   */
   readonly signal: AbortSignal;
 }
@@ -45,14 +47,15 @@ export interface TokenRefreshOptions {
   shouldRefresh?: (response: Response, request: Request) => boolean | Promise<boolean>;
   /**
   Refresh before sending when the token (a JWT with `exp`) expires within this many ms. Capped at half
-  the token's lifetime. `0` turns proactive refresh off. Opaque tokens are refreshed on 401 only.
+  the token's lifetime. `0` turns proactive refresh off: refresh on 401 only, even for a token the local
+  clock says has expired. Opaque tokens are refreshed on 401 only.
   @default 30_000
   */
   refreshBeforeExpiryMs?: number;
   /**
   Upper bound on waiting for the cross-tab lock, and on the `refresh()` call (whose `signal` then aborts; a
   `refresh()` that ignores it is given one more `refreshTimeoutMs`, holding the lock, before its waiters
-  fail). Store calls are bounded by a quarter of it (at most 2 s).
+  fail). Store calls are bounded by a quarter of it (at most 2 s). At most 2147483647 (a timer's limit).
   @default 10_000
   */
   refreshTimeoutMs?: number;
