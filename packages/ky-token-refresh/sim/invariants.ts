@@ -89,16 +89,22 @@ export const checkEnd = (world: World): void => {
   for (const tab of world.tabs) {
     if (tab.dead || tab.disposed) continue;
     const session = world.sessionOf(tab.auth.getToken());
+    // A tab that died inside its logout() may have told the others but not the store, nor the server (the
+    // app revokes after logout() settles): a tab opened later may start from the stored session. Counted.
+    if (session?.loggedOut && session.logoutBy?.dead && !session.revoked) {
+      world.count('idle:logout-caller-died');
+      continue;
+    }
     if (session?.loggedOut)
       world.violation(
-        `idle: logout not final: tab ${tab.id} holds a token of session ${session.index}, logged out`,
+        `idle: logout not final: tab ${tab.id} holds a token of session ${session.index}, logged out by tab ${session.logoutBy?.id}`,
       );
   }
   // Live tabs converge on the stored record once the world is idle.
   if (world.input.storeFaults.length > 0 || world.storeHub.value === undefined) return;
   const record = world.storeHub.value;
   // persistToken false: the store holds the generation; its token is the one broadcast with it.
-  const stored = record.withheld ? world.tokenOf(record.generation) : (record.token ?? undefined);
+  const stored = record.withheld ? world.tokenOf(record) : (record.token ?? undefined);
   if (record.withheld && stored === undefined) {
     world.count('idle:withheld-token-unknown');
     return;

@@ -6,6 +6,10 @@ export const SABOTAGES: Record<string, Sabotage> = {
   'no-cross-tab': { noCrossTab: true },
   'double-lock': { lockCapacity: 2 },
   'stale-store': { staleReads: true },
+  // The world's global fetch drops `x-trace` only when called as auth.fetch's fast path calls it.
+  'fast-path-header': { fastPathDropsHeader: true },
+  // The channel loses every logout message: the other tabs keep the logged-out session's token.
+  'lost-logout': { lostLogout: true },
 };
 
 /**
@@ -79,7 +83,7 @@ export const replayCommand = (env: RunnerEnv, seed: number, path: string | undef
           ? `SIM_DISABLE=${env.disabledText}`
           : '',
     env.sabotageName ? `SIM_SABOTAGE=${env.sabotageName}` : '',
-    env.knownText && env.disabledText !== ISSUE_8_CLASSES && env.disabledText !== KNOWN_OPEN_CLASSES
+    env.knownText && !(env.disabledText === ISSUE_8_CLASSES && env.knownText === 'item5')
       ? `SIM_KNOWN_DEFECTS=${env.knownText}`
       : '',
     'pnpm sim',

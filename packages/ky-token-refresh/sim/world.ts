@@ -52,6 +52,14 @@ const mulberry32 = (seed: number) => {
   };
 };
 
+/**
+The order of records: by generation, or (where the library stamps records with the `epoch` of the login or
+logout they descend from) by epoch, then generation.
+*/
+type Rank = readonly [epoch: number, generation: number];
+const epochOf = (value: object): number => (value as { epoch?: number }).epoch ?? 0;
+const below = (a: Rank, b: Rank): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+
 export interface Tab extends SimTab {
   readonly id: number;
   dead: boolean;
@@ -72,8 +80,8 @@ export interface Tab extends SimTab {
   knowsLogout: boolean;
   /** This tab's logout() has not settled yet. */
   loggingOut: boolean;
-  /** Highest generation this tab ever used. */
-  lastSeq: number;
+  /** Highest rank (epoch, generation) this tab ever used. */
+  lastRank: Rank;
   /** onSessionExpired calls, by session, since this tab last took a token. */
   readonly expiredCalls: Map<number, number>;
 }
@@ -84,6 +92,10 @@ export interface Session {
   refusals: number;
   loggedOut: boolean;
   refusedBeforeLogout: boolean;
+  /** The tab whose logout() ended the session. */
+  logoutBy?: Tab;
+  /** The server heard of the logout (the app revokes after logout() settles). */
+  revoked?: boolean;
 }
 
 export interface RequestRecord {
@@ -214,7 +226,7 @@ export class World {
         update: async (updater) => {
           const next = await inner.update(updater);
           this.#storeWriteTick = ++this.#tick;
-          this.#learn(next.token, next.generation);
+          this.#learn(next.token, [epochOf(next), next.generation]);
           return next;
         },
       };
@@ -228,7 +240,7 @@ export class World {
         post: (message) => {
           // Negative control: the channel loses every logout.
           if (sabotage.lostLogout && message.type === 'logout' && message.reason === 'logout') return;
-          if (message.type === 'token') this.#learn(message.token, message.generation);
+          if (message.type === 'token') this.#learn(message.token, [epochOf(message), message.generation]);
           inner.post(message);
         },
       };
@@ -273,16 +285,17 @@ export class World {
   }
 
   /** The generation each token was stored or broadcast with. */
-  readonly #generations = new Map<string, number>();
+  readonly #generations = new Map<string, Rank>();
 
   /** The token stored or broadcast with `generation` (persistToken false: the store holds only the generation). */
-  tokenOf(generation: number): string | undefined {
-    for (const [token, seen] of this.#generations) if (seen === generation) return token;
+  tokenOf(record: { generation: number }): string | undefined {
+    const epoch = epochOf(record);
+    for (const [token, [e, g]] of this.#generations) if (g === record.generation && e === epoch) return token;
     return undefined;
   }
 
-  #learn(token: string | null | undefined, generation: number): void {
-    if (typeof token === 'string' && !this.#generations.has(token)) this.#generations.set(token, generation);
+  #learn(token: string | null | undefined, rank: Rank): void {
+    if (typeof token === 'string' && !this.#generations.has(token)) this.#generations.set(token, rank);
   }
 
   /** Generations only grow per tab: the token a tab uses never belongs to an older generation than before. */
@@ -291,11 +304,13 @@ export class World {
       if (tab.dead || tab.disposed) continue;
       const token = tab.auth.getToken();
       if (token !== undefined) tab.lastToken = token;
-      const generation = token === undefined ? undefined : this.#generations.get(token);
-      if (generation === undefined) continue;
-      if (generation < tab.lastSeq)
-        this.violation(`tab ${tab.id} went back from generation ${tab.lastSeq} to ${generation}`);
-      tab.lastSeq = Math.max(tab.lastSeq, generation);
+      const rank = token === undefined ? undefined : this.#generations.get(token);
+      if (rank === undefined) continue;
+      if (below(rank, tab.lastRank))
+        this.violation(
+          `tab ${tab.id} went back from generation ${tab.lastRank.join('.')} to ${rank.join('.')}`,
+        );
+      else tab.lastRank = rank;
     }
   }
 
@@ -533,7 +548,10 @@ export class World {
   async #logout(index: number): Promise<void> {
     const tab = this.#pick(index);
     if (!tab) return;
-    if (!tab.disposed) this.session.loggedOut = true;
+    if (!tab.disposed) {
+      this.session.loggedOut = true;
+      this.session.logoutBy = tab;
+    }
     this.#excuseAll('logout');
     if (!tab.disposed) {
       tab.knowsLogout = true;
@@ -543,6 +561,7 @@ export class World {
       await this.step(tab, 'server:logout');
     }
     this.server.logout(this.jar);
+    this.session.revoked = true;
     this.jar = null;
   }
 
@@ -562,7 +581,7 @@ export class World {
       parked: [],
       ignoresSignal: this.input.ignoresSignal[id % Math.max(1, this.input.ignoresSignal.length)] ?? false,
       refreshVia: this.input.refreshVia?.[id % this.input.refreshVia.length] ?? 'plain',
-      lastSeq: 0,
+      lastRank: [0, 0],
       knowsLogout: false,
       loggingOut: false,
       expiredCalls: new Map(),
