@@ -10,7 +10,7 @@ import { parseDisabled, worldInput } from './arbitraries.js';
 import { KNOWN_OPEN_CLASSES, SABOTAGES } from './options.js';
 import { runSchedule } from './property.js';
 
-const off = `${KNOWN_OPEN_CLASSES},no-persist`;
+const off = `${KNOWN_OPEN_CLASSES},freeze`;
 
 const controls: { sabotage: string; signature: RegExp; disabled: string }[] = [
   // Every tab alone: two tabs refresh at once (and on a strict server the second one is refused).

@@ -181,4 +181,97 @@ export const pins: Record<string, Pinned> = {
     },
     order: [2, 1, 3, 4, 5, 6, 7, 8, 10, 9, 11, 12, 13, 16, 14, 15, 19, 17, 18],
   },
+  // P1 (open, issue 16 sim): persistToken false, a slow store read and channel messages slower than the
+  // ask wait: tab 0's refresh() gets a new token, its compare-and-set meets a newer withheld generation no
+  // peer answers for in time, and it replays with the token that just failed (401 to the caller).
+  withheldLostRace: {
+    input: {
+      tabs: 5,
+      preset: 'strict',
+      atomic: true,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 1000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [{ call: 8, fault: { slowMs: 250 } }],
+      refreshFaults: [],
+      channelDelayMs: 500,
+      latencySeed: 0,
+      ops: [
+        {
+          gapMs: 8534,
+          op: {
+            kind: 'burst',
+            tab: 0,
+            count: 1,
+            post: false,
+            foreign: false,
+            door: 'fetch-request',
+            body: 'json',
+          },
+        },
+        {
+          gapMs: 467,
+          op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false, door: 'ky', body: 'json' },
+        },
+        {
+          gapMs: 0,
+          op: { kind: 'burst', tab: 1, count: 1, post: false, foreign: false, door: 'ky', body: 'blob' },
+        },
+        { gapMs: 501, op: { kind: 'expire' } },
+      ],
+      persistToken: false,
+      refreshVia: ['plain'],
+      skewMs: -95001,
+      iat: false,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+    },
+    order: [
+      4, 5, 3, 2, 1, 6, 7, 10, 8, 9, 11, 12, 14, 15, 16, 13, 18, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 32,
+      28, 31, 30, 29, 33, 34, 37, 35, 36, 38, 47, 46, 52, 54, 50, 39, 45, 40, 44, 48, 53, 49, 42, 41, 43, 51,
+    ],
+  },
+  // L1 (open, issue 16 sim): a logout whose store write is rejected; a tab opened after its message left
+  // starts from the stored record and ends holding a token of the logged-out session.
+  logoutMissedByNewTab: {
+    input: {
+      tabs: 4,
+      preset: 'strict',
+      atomic: false,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 3000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [
+        { call: 6, fault: 'hang' },
+        { call: 5, fault: 'reject' },
+      ],
+      refreshFaults: [],
+      channelDelayMs: 1,
+      latencySeed: 0,
+      ops: [
+        { gapMs: 0, op: { kind: 'logout', tab: 1 } },
+        {
+          gapMs: 0,
+          op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false, door: 'fetch', body: 'blob' },
+        },
+        { gapMs: 1, op: { kind: 'open' } },
+        { gapMs: 0, op: { kind: 'crash', tab: 0 } },
+      ],
+      persistToken: true,
+      refreshVia: ['plain'],
+      skewMs: 0,
+      iat: false,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+    },
+    order: [2, 4, 3, 1, 5, 6, 8, 9, 7, 10, 11, 15, 12, 14, 18, 20, 19, 13, 16, 17, 21, 22],
+  },
 };

@@ -19,6 +19,19 @@ const cases: { name: string; disabled: string; sabotage?: string; signature?: Re
   { name: 'control: crossTab false', disabled: only(), sabotage: 'no-cross-tab' },
   { name: 'control: lock with two holders', disabled: only(), sabotage: 'double-lock' },
   { name: 'control: store get returns a stale record', disabled: only(), sabotage: 'stale-store' },
+  {
+    name: 'control: the fast path transport drops a header',
+    disabled: `${only()},no-persist`,
+    sabotage: 'fast-path-header',
+    signature: /plain fetch sends/,
+  },
+  {
+    name: 'control: logout messages lost',
+    disabled: 'freeze,store,slow-store,no-persist',
+    sabotage: 'lost-logout',
+    signature: /logout not final|after logout|idle:/,
+  },
+  { name: 'issue 16 defect 1 on dd2633a: refresh() through a door', disabled: only('refresh-door') },
   { name: "every fault class (today's main)", disabled: '' },
   { name: 'issue 8 defect 1: store get/update reject or hang', disabled: only('store') },
   {

