@@ -1,8 +1,10 @@
 import type { Pinned } from './pinned.js';
 
 /**
-The pinned schedules of the simulation's findings: F1-F3 (found on the issue-8 fixes), and `frozenLogins`, the
-variant of F1 still open (three logins in two frozen tabs, every store write timing out).
+The pinned schedules of the simulation's findings, every one fixed since (sim/findings.test.ts replays them
+clean): F1-F3 (found on the issue-8 fixes), and the findings of issue 16: `frozenLogins` (F1's last variant,
+three logins in two frozen tabs, every store write timing out), `logoutUndoneByConflict` (F4), `withheldLostRace`
+(P1) and `logoutMissedByNewTab` (L1).
 */
 export const pins: Record<string, Pinned> = {
   logoutRacingRefusal: {
@@ -181,9 +183,10 @@ export const pins: Record<string, Pinned> = {
     },
     order: [2, 1, 3, 4, 5, 6, 7, 8, 10, 9, 11, 12, 13, 16, 14, 15, 19, 17, 18],
   },
-  // P1 (open, issue 16 sim): persistToken false, a slow store read and channel messages slower than the
+  // P1 (issue 16 sim, fixed): persistToken false, a slow store read and channel messages slower than the
   // ask wait: tab 0's refresh() gets a new token, its compare-and-set meets a newer withheld generation no
-  // peer answers for in time, and it replays with the token that just failed (401 to the caller).
+  // peer answers for in time, and it replayed with the token that just failed (401 to the caller). Now the
+  // new token goes over the record nobody can resolve.
   withheldLostRace: {
     input: {
       tabs: 5,
@@ -235,7 +238,7 @@ export const pins: Record<string, Pinned> = {
       28, 31, 30, 29, 33, 34, 37, 35, 36, 38, 47, 46, 52, 54, 50, 39, 45, 40, 44, 48, 53, 49, 42, 41, 43, 51,
     ],
   },
-  // L1 (open, issue 16 sim): a logout whose store write is rejected; a tab opened after its message left
+  // L1 (issue 16 sim, fixed): a logout whose store write is rejected; a tab opened after its message left
   // starts from the stored record and ends holding a token of the logged-out session.
   logoutMissedByNewTab: {
     input: {
@@ -273,5 +276,43 @@ export const pins: Record<string, Pinned> = {
       channel: 'native',
     },
     order: [2, 4, 3, 1, 5, 6, 8, 9, 7, 10, 11, 15, 12, 14, 18, 20, 19, 13, 16, 17, 21, 22],
+  },
+  // F4 (issue 16): tab 0 logs out while frozen (its store write given up), tab 1 refreshes meanwhile at the
+  // same generation; before records had an epoch, the conflict went to the store's record, so the logout was
+  // undone in both tabs (failed on df02ecf: "idle: logout not final").
+  logoutUndoneByConflict: {
+    input: {
+      tabs: 2,
+      preset: 'strict',
+      atomic: true,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 1000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [],
+      refreshFaults: [],
+      channelDelayMs: 1,
+      latencySeed: 0,
+      ops: [
+        { gapMs: 0, op: { kind: 'expire' } },
+        { gapMs: 2, op: { kind: 'freeze', tab: 0, forMs: 250 } },
+        { gapMs: 0, op: { kind: 'logout', tab: 0 } },
+        {
+          gapMs: 0,
+          op: { kind: 'burst', tab: 3, count: 1, post: false, foreign: false, door: 'ky', body: 'blob' },
+        },
+        { gapMs: 2000, op: { kind: 'dispose', tab: 0 } },
+      ],
+      persistToken: true,
+      refreshVia: ['plain'],
+      skewMs: 0,
+      iat: true,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+    },
+    order: [1, 3, 2, 4, 5, 7, 6, 9, 8, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20, 18, 21, 22, 23],
   },
 };

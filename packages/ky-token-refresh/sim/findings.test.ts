@@ -1,7 +1,7 @@
 /**
-Findings of the simulation against the library with the issue-8 fixes (F1-F3), fixed since: their pins
-replay clean. Those still open are in open-findings.tool.ts (`pnpm sim:open`). Replay one with its events:
-write its pin to a file and run `SIM_TRACE=file pnpm sim:tool trace`.
+Findings of the simulation, all fixed: F1-F3 (on the issue-8 fixes) and F1's last variant, F4, P1 and L1 (on
+issue 16's extended simulation). Each pin failed on the library before its fix and must replay clean. Replay
+one with its events: write its pin to a file and run `SIM_TRACE=file pnpm sim:tool trace`.
 */
 import { describe, expect, test } from 'vitest';
 import { pins } from './finding-pins.js';
@@ -27,5 +27,21 @@ describe('findings F1-F3, fixed', () => {
   });
   test('F3: the same without any store fault: logout() in the tab whose refresh is being refused', async () => {
     expect((await replayPinned(pins.logoutRacingRefusal!)).violations).toEqual([]);
+  });
+});
+
+// Found by the simulation of issue 16 (every door, option and adapter set), fixed since.
+describe('findings of issue 16, fixed', () => {
+  test('F1: three logins in two frozen tabs, every store write timing out: live tabs and the store agree (the later login wins)', async () => {
+    expect((await replayPinned(pins.frozenLogins!)).violations).toEqual([]);
+  });
+  test('F4: a frozen tab’s logout and another tab’s refresh at one generation: the logout is not undone', async () => {
+    expect((await replayPinned(pins.logoutUndoneByConflict!)).violations).toEqual([]);
+  });
+  test('P1: persistToken false, a refresh losing its compare-and-set to a withheld generation: no 401 to the caller', async () => {
+    expect((await replayPinned(pins.withheldLostRace!)).violations).toEqual([]);
+  });
+  test('L1: a tab opened after a logout whose store write was rejected does not keep the logged-out token', async () => {
+    expect((await replayPinned(pins.logoutMissedByNewTab!)).violations).toEqual([]);
   });
 });

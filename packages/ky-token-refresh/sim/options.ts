@@ -19,18 +19,7 @@ Kept for measuring that version (measure.test.ts); `SIM_DISABLE=issue8`.
 */
 export const ISSUE_8_CLASSES = 'store,slow-store,logout,open,dispose,freeze';
 
-/**
-The operation and fault classes that still find open defects in the library (see sim/README.md and
-open-findings.tool.ts): `logout` (L1: a logout whose store write is rejected is missed by a tab opened after
-its message left, which keeps the logged-out session's token) and `no-persist` (P1: with `persistToken:
-false`, a refresh that loses its compare-and-set to a withheld generation no peer answers for replays with
-the token that just failed). F1 (frozen tabs, logins in two frozen tabs included) and F4 (logout final
-against refusals and refresh answers, as documented) are fixed (be54032): `freeze` is on again.
-`SIM_DISABLE=known`.
-*/
-export const KNOWN_OPEN_CLASSES = 'logout,no-persist';
-
-const aliases: Record<string, string> = { issue8: ISSUE_8_CLASSES, known: KNOWN_OPEN_CLASSES };
+const aliases: Record<string, string> = { issue8: ISSUE_8_CLASSES };
 
 export interface RunnerEnv {
   runs: number;
@@ -77,11 +66,9 @@ export const replayCommand = (env: RunnerEnv, seed: number, path: string | undef
     path ? `SIM_PATH='${path}'` : '',
     env.disabledText === ISSUE_8_CLASSES
       ? 'SIM_DISABLE=issue8'
-      : env.disabledText === KNOWN_OPEN_CLASSES
-        ? 'SIM_DISABLE=known'
-        : env.disabledText
-          ? `SIM_DISABLE=${env.disabledText}`
-          : '',
+      : env.disabledText
+        ? `SIM_DISABLE=${env.disabledText}`
+        : '',
     env.sabotageName ? `SIM_SABOTAGE=${env.sabotageName}` : '',
     env.knownText && !(env.disabledText === ISSUE_8_CLASSES && env.knownText === 'item5')
       ? `SIM_KNOWN_DEFECTS=${env.knownText}`

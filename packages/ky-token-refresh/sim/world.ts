@@ -552,9 +552,12 @@ export class World {
   async #logout(index: number): Promise<void> {
     const tab = this.#pick(index);
     if (!tab) return;
+    // The session this tab logs out of: the one it holds (a login in another tab at the same instant may
+    // not have reached it yet; the library ranks that login, called no earlier, above this logout).
+    const session = this.sessionOf(tab.auth.getToken()) ?? this.session;
     if (!tab.disposed) {
-      this.session.loggedOut = true;
-      this.session.logoutBy = tab;
+      session.loggedOut = true;
+      session.logoutBy = tab;
     }
     this.#excuseAll('logout');
     if (!tab.disposed) {
@@ -565,7 +568,14 @@ export class World {
       await this.step(tab, 'server:logout');
     }
     this.server.logout(this.jar);
-    this.session.revoked = true;
+    if (this.session === session) session.revoked = true;
+    else {
+      // A login came in between: the app's logout request carries that login's cookie, so the server ends
+      // the newer session, which no logout() ended. To its tabs that is a revocation by the server.
+      this.count('logout:revoked-newer-session');
+      this.session.revoked = true;
+      this.#refused(this.jar);
+    }
     this.jar = null;
   }
 

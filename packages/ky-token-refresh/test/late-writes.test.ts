@@ -163,7 +163,32 @@ test('a login whose store write lands late reaches a tab opened between its time
   const late = open();
   await login;
   expect(await until(() => late.auth.getToken() === 'login-2')).toBe(true);
+  // The store runs the write at 250 ms.
+  await sleep(150);
   expect(await store.get()).toMatchObject({ token: 'login-2' });
+  expect(late.auth.getToken()).toBe('login-2');
+});
+
+test('a logout whose store write is rejected reaches a tab opened after it: the live tabs answer its hello', async () => {
+  const name = `late-writes-${++scope}`;
+  const shared = createMemoryAdapters(name);
+  let reject = false;
+  const rejecting: Store = {
+    get: () => shared.store.get(),
+    update: (updater) => (reject ? Promise.reject(new Error('quota')) : shared.store.update(updater)),
+  };
+  const a = createClient({ name, crossTab: { ...createMemoryAdapters(name), store: rejecting } });
+  await a.auth.setToken('token-1');
+  reject = true;
+  await a.auth.logout();
+  expect((await shared.store.get())?.token).toBe('token-1');
+  // A tab opened now reads token-1 from the store; the logout is told to it.
+  const late = createClient({ name, crossTab: true });
+  const heard: string[] = [];
+  late.auth.subscribe((event) => heard.push(event.type));
+  expect(await until(() => heard.includes('logout'))).toBe(true);
+  await sleep(20);
+  expect(late.auth.getToken()).toBeUndefined();
 });
 
 test('a frozen tab’s late login and another tab’s refresh of the session before it: every tab and the store end on the login', async () => {

@@ -70,3 +70,37 @@ test("persistToken: false: a new tab's first request waits for a peer's answer a
   expect(server.current.api401s).toBe(0);
   expect(server.current.refreshCalls).toBe(0);
 });
+
+test('a logout written after a later login (withheld) does not overwrite it: the later login stands everywhere', async () => {
+  const name = `persist-${++scope}`;
+  const shared = createMemoryAdapters(name);
+  let delayMs = 0;
+  // A's writes wait before they run (within their 100 ms bound).
+  const a = createClient({
+    name,
+    persistToken: false,
+    refreshTimeoutMs: 400,
+    crossTab: {
+      ...createMemoryAdapters(name),
+      store: {
+        get: () => shared.store.get(),
+        update: async (updater) => {
+          if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+          return shared.store.update(updater);
+        },
+      },
+    },
+  });
+  const b = tab(name);
+  await a.auth.setToken('token-one');
+  expect(await until(() => b.auth.getToken() === 'token-one')).toBe(true);
+  delayMs = 50;
+  const loggingOut = a.auth.logout();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  // B logs in after A's logout was called; A's store write runs after B's.
+  await b.auth.setToken('token-two');
+  await loggingOut;
+  expect(await until(() => a.auth.getToken() === 'token-two')).toBe(true);
+  expect(b.auth.getToken()).toBe('token-two');
+  expect(await shared.store.get()).toMatchObject({ generation: expect.any(Number), withheld: true });
+});

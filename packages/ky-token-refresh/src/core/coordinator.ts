@@ -68,6 +68,7 @@ const isChannelMessage = (value: unknown): value is ChannelMessage => {
     (message.generation as number) >= 0 &&
     isEpoch(message.epoch) &&
     (message.type === 'ask' ||
+      message.type === 'hello' ||
       (message.type === 'logout' && (message.reason === 'logout' || message.reason === 'expired')) ||
       (message.type === 'token' &&
         (message.token === undefined || typeof message.token === 'string') &&
@@ -105,11 +106,10 @@ const untilAborted = <T>(
 
 /**
 Whether the stored record belongs to a login or logout called after `mine` (or at the same instant, as a
-logout over a login): then `mine` is superseded and is not written. A withheld record (`persistToken: false`)
-carries no token to stand in for `mine`, so it never supersedes.
+logout over a login): then `mine` is superseded and is not written.
 */
 const supersedes = (stored: TokenRecord | undefined, mine: Content): boolean =>
-  stored !== undefined && !stored.withheld && (stored.epoch ?? 0) > (mine.epoch ?? 0);
+  stored !== undefined && (stored.epoch ?? 0) > (mine.epoch ?? 0);
 
 /**
 The refresh state machine: single-flight per generation in this tab, double-checked locking across tabs.
@@ -172,6 +172,10 @@ export class Coordinator {
       record.token === null ? { generation: record.generation, epoch: record.epoch, token: null } : record,
     ).then(() => {
       this.#isReady = true;
+      // The store may be behind what the live tabs hold (a login or logout whose write failed): they answer
+      // this with their newer record.
+      const { generation, epoch } = this.#current;
+      this.#io.post({ type: 'hello', generation, epoch, tabId: this.tabId });
     });
   }
 
@@ -295,7 +299,10 @@ export class Coordinator {
   /** Store a token obtained outside `refresh()` (after login) and share it with every tab. */
   setToken(value: RefreshResult): Promise<TokenRecord> {
     const now = Date.now();
-    const content = { ...normalizeToken(value, now, 'setToken(token)', false), epoch: this.#epoch(now, false) };
+    const content = {
+      ...normalizeToken(value, now, 'setToken(token)', false),
+      epoch: this.#epoch(now, false),
+    };
     if (this.#disposed) return Promise.reject(new DisposedError());
     return this.#track(this.#write(content));
   }
@@ -400,7 +407,7 @@ export class Coordinator {
       used = !written.ok
         ? (used ?? this.#next(undefined, content))
         : superseded
-          ? written.value
+          ? await this.#withToken(written.value)
           : { ...content, generation: written.value.generation };
       if (!superseded) this.#made = used;
       this.#accept(used, true);
@@ -605,7 +612,7 @@ export class Coordinator {
   it answers, else in this tab alone (the server has rotated already); then broadcast it. `undefined` when a
   newer record exists (a later login or logout, or another tab's refresh of `from`).
   */
-  async #publish(from: Version, content: Content): Promise<TokenRecord | undefined> {
+  async #publish(from: Version, content: Content, retry = true): Promise<TokenRecord | undefined> {
     if (compareVersions(this.#current, from) > 0) return undefined;
     let mine = false;
     const make = (stored: TokenRecord | undefined, late: boolean): TokenRecord => {
@@ -629,8 +636,15 @@ export class Coordinator {
       // Take the newer record the store holds now: the caller adopts it, and must not fall back on this
       // tab's older one should its next read of the store fail.
       const newer = await this.#resolve(written.value);
-      if (newer) this.#accept(newer, true);
-      return undefined;
+      if (newer) {
+        this.#accept(newer, true);
+        return undefined;
+      }
+      // Its token was withheld (`persistToken: false`) and no live tab has it: what this tab just got
+      // from the server goes over it (once), rather than falling back on the token that failed.
+      if (!retry || content.token === null) return undefined;
+      const over = written.value;
+      return this.#publish(over, { ...content, epoch: Math.max(content.epoch ?? 0, over.epoch ?? 0) }, false);
     }
     const generation = written.ok
       ? written.value.generation
@@ -647,6 +661,17 @@ export class Coordinator {
     const stored = await this.#read();
     const usable = stored && compareVersions(stored, from) > 0 ? await this.#resolve(stored) : undefined;
     return usable && compareVersions(usable, this.#current) >= 0 ? usable : this.#current;
+  }
+
+  /**
+  A stored record to take: as it is, or, when its token was withheld, with the token a live peer holds; when
+  none has it, the record's version without a token (the next request refreshes from it).
+  */
+  async #withToken(stored: TokenRecord): Promise<TokenRecord> {
+    if (!stored.withheld) return stored;
+    return (
+      (await this.#resolve(stored)) ?? { generation: stored.generation, epoch: stored.epoch, token: null }
+    );
   }
 
   /** What goes to the store: the record, or only its version with `persistToken: false`. */
@@ -776,8 +801,13 @@ export class Coordinator {
     const { type, generation, epoch } = message;
     const current = this.#current;
     const order = compareVersions(message, current);
-    if (type === 'ask') {
-      if (order === 0 && current.token !== null) this.#broadcast(current);
+    if (type === 'hello') {
+      // A tab that just started holds an older record than this one (its store read missed a write that
+      // failed): tell it.
+      if (order < 0) this.#broadcast(current);
+    } else if (type === 'ask') {
+      // The asker needs the token of this version (withheld from the store), or a newer one.
+      if ((order === 0 && current.token !== null) || order < 0) this.#broadcast(current);
     } else if (order === 0 && ((message as { token?: string }).token ?? null) !== current.token) {
       // Another record of this tab's version: two tabs each made one while the store did not answer them
       // both (a frozen tab's login timed out at thaw while another tab refreshed). The store's stands, in

@@ -60,7 +60,12 @@ export type ChannelMessage =
       reason: 'logout' | 'expired';
     }
   /** `persistToken: false`: a tab asks whoever holds the token of `generation` (and `epoch`) to broadcast it. */
-  | { type: 'ask'; generation: number; epoch?: number | undefined; tabId: string };
+  | { type: 'ask'; generation: number; epoch?: number | undefined; tabId: string }
+  /**
+  A tab that has just read the store says which version it holds; a tab holding a newer one (a login or
+  logout whose store write failed) broadcasts it.
+  */
+  | { type: 'hello'; generation: number; epoch?: number | undefined; tabId: string };
 
 /** A message bus to every other tab (and every other instance) with the same `name`. */
 export interface Channel {
