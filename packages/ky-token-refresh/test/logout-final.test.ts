@@ -3,7 +3,7 @@ A logout is final: it wins over any refresh answer or refusal that lands after i
 tab, whatever the store does (a write that outlives its bound, a store that never answers).
 */
 import { expect, test, vi } from 'vitest';
-import { createMemoryAdapters, type Store } from '../src/index.js';
+import { type Channel, createMemoryAdapters, type Store } from '../src/index.js';
 import { createClient } from './support/client.js';
 import { useTestServer } from './support/server.js';
 import { sleep, until } from './support/wait.js';
@@ -96,5 +96,37 @@ test('a logout wins over a refusal that lands after it: no onSessionExpired in a
   await sleep(300);
   expect([a, b, c].map((tab) => tab.auth.getToken())).toEqual([undefined, undefined, undefined]);
   expect(expiredA).not.toHaveBeenCalled();
+  expect(expiredB).not.toHaveBeenCalled();
+});
+
+test('a page opened after a logout whose refresh from the cookie is refused tells it as that logout, not as an expiry', async () => {
+  const name = `logout-final-${++scope}`;
+  const shared = createMemoryAdapters(name);
+  // B misses A's logout messages (still in flight, or lost) while `dropping` is set.
+  let dropping = true;
+  const lossy: Channel = {
+    post: (message) => shared.channel.post(message),
+    subscribe: (listener) =>
+      shared.channel.subscribe((message) => {
+        if (!(dropping && message.type === 'logout')) listener(message);
+      }),
+    close: () => shared.channel.close(),
+  };
+  const a = createClient({ name, crossTab: true });
+  const expiredB = vi.fn();
+  const b = createClient({ name, onSessionExpired: expiredB, crossTab: { ...shared, channel: lossy } });
+  await a.auth.setToken('token-1');
+  expect(await until(() => b.auth.getToken() === 'token-1')).toBe(true);
+  await a.auth.logout();
+  await sleep(10);
+  dropping = false;
+  expect(b.auth.getToken()).toBe('token-1');
+  // The server ended the session; a page opened now tries the cookie once and is refused.
+  server.current.mode = 'invalid_grant';
+  const c = createClient({ name, crossTab: true });
+  await expect(c.api.get('data').json()).rejects.toMatchObject({ response: { status: 401 } });
+  expect(server.current.refreshCalls).toBe(1);
+  expect(await until(() => b.auth.getToken() === undefined)).toBe(true);
+  await sleep(20);
   expect(expiredB).not.toHaveBeenCalled();
 });

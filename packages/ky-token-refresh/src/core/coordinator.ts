@@ -150,6 +150,11 @@ export class Coordinator {
   adopted another tab's token, and is not counted or reported as if it had.
   */
   #made: TokenRecord | undefined;
+  /**
+  The logout this page found in the store when it opened (its reason is not taken over: the page refreshes
+  once from the cookie all the same). A refusal of that refresh confirms the logout; it ends no session.
+  */
+  #loggedOutBefore: TokenRecord | undefined;
   /** A withheld version (`keyOf`) no peer answered for: not asked for twice. */
   #unanswered: string | undefined;
   #disposed = false;
@@ -168,9 +173,11 @@ export class Coordinator {
     // A new tab starts from the shared record (or, when its token was withheld, from a live peer's answer),
     // bounded. A session that ended before this page loaded does not stop it from refreshing once from the
     // cookie (the user may have logged in again since), so its reason is not taken over.
-    this.#ready = this.resync(false, (record) =>
-      record.token === null ? { generation: record.generation, epoch: record.epoch, token: null } : record,
-    ).then(() => {
+    this.#ready = this.resync(false, (record) => {
+      if (record.token !== null) return record;
+      if (record.reason === 'logout') this.#loggedOutBefore = record;
+      return { generation: record.generation, epoch: record.epoch, token: null };
+    }).then(() => {
       this.#isReady = true;
       // The store may be behind what the live tabs hold (a login or logout whose write failed): they answer
       // this with their newer record.
@@ -531,6 +538,11 @@ export class Coordinator {
   async #underLock(failed: TokenRecord): Promise<TokenRecord> {
     let from: Version = failed;
     const stored = await this.#read();
+    // Refreshing from a logout (a page opened after it, or an explicit refresh() after it): a refusal then
+    // confirms that logout, and is told as one, not as the expiry of a session.
+    const isLogoutAt = (record: TokenRecord | undefined): boolean =>
+      record?.reason === 'logout' && record.token === null && compareVersions(record, from) === 0;
+    const afterLogout = isLogoutAt(stored) || isLogoutAt(this.#loggedOutBefore) || isLogoutAt(failed);
     if (stored && compareVersions(stored, from) > 0) {
       const usable = await this.#resolve(stored);
       if (usable) return this.#adopt(usable);
@@ -591,7 +603,7 @@ export class Coordinator {
       if (!outcome.ok) throw outcome.error;
       record = await this.#succeed(from, outcome.value);
     } catch (error) {
-      return this.#fail(from, error);
+      return this.#fail(from, error, afterLogout);
     }
     return record ?? this.#adopt(await this.#newest(from));
   }
@@ -705,11 +717,12 @@ export class Coordinator {
   }
 
   /** Classify a failed refresh: lost race → adopt; definitive → log every tab out; else transient. */
-  async #fail(from: Version, error: unknown): Promise<TokenRecord> {
+  async #fail(from: Version, error: unknown, afterLogout = false): Promise<TokenRecord> {
     const newest = await this.#newest(from);
     if (compareVersions(newest, from) > 0) return this.#adopt(newest);
     if (!isDefinitiveFailure(error)) throw this.#transient(from, error, 'The token refresh failed');
-    const record = await this.#publish(from, { token: null, reason: 'expired', epoch: from.epoch });
+    const reason = afterLogout ? 'logout' : 'expired';
+    const record = await this.#publish(from, { token: null, reason, epoch: from.epoch });
     if (!record) return this.#adopt(await this.#newest(from));
     const expired =
       error instanceof SessionExpiredError
@@ -718,7 +731,7 @@ export class Coordinator {
             cause: error,
           });
     this.#failed(from, expired);
-    this.#expire(record.generation, expired);
+    if (!afterLogout) this.#expire(record.generation, expired);
     throw expired;
   }
 
