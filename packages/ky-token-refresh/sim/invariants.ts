@@ -95,6 +95,10 @@ export const checkEnd = (world: World): void => {
       world.count('idle:logout-caller-died');
       continue;
     }
+    if (session?.loggedOut && session.concurrentLogout) {
+      world.count('idle:login-won-concurrent-logout');
+      continue;
+    }
     if (session?.loggedOut)
       world.violation(
         `idle: logout not final: tab ${tab.id} holds a token of session ${session.index}, logged out by tab ${session.logoutBy?.id}`,

@@ -98,6 +98,13 @@ export interface Session {
   revoked?: boolean;
   /** A logout record reached the store after the logout was called. */
   logoutStored?: boolean;
+  /** Virtual time of the login that started it. */
+  startedAt?: number;
+  /**
+  The logout that ended it was called at the very instant its login was, in a tab without a token: the two
+  are concurrent and the library may rank either first (every tab must still end on one record).
+  */
+  concurrentLogout?: boolean;
 }
 
 export interface RequestRecord {
@@ -444,6 +451,7 @@ export class World {
       refusals: 0,
       loggedOut: false,
       refusedBeforeLogout: false,
+      startedAt: this.clock.now,
     };
     this.#sessions.set(family, this.session);
   }
@@ -554,10 +562,17 @@ export class World {
     if (!tab) return;
     // The session this tab logs out of: the one it holds (a login in another tab at the same instant may
     // not have reached it yet; the library ranks that login, called no earlier, above this logout).
-    const session = this.sessionOf(tab.auth.getToken()) ?? this.session;
+    const held = this.sessionOf(tab.auth.getToken());
+    const session = held ?? this.session;
+    // A logout in a tab without a token at the very instant another tab logs in: the two calls are
+    // concurrent (one clock millisecond), and the library may rank either first; what must hold then is that
+    // every tab ends on the same record (checked at idle), not that this logout ended that login.
+    const concurrent = held === undefined && session.startedAt === this.clock.now;
+    if (concurrent) this.count('logout:concurrent-with-login');
     if (!tab.disposed) {
       session.loggedOut = true;
       session.logoutBy = tab;
+      if (concurrent) session.concurrentLogout = true;
     }
     this.#excuseAll('logout');
     if (!tab.disposed) {
@@ -640,7 +655,13 @@ export class World {
       if (event.type === 'logout') tab.knowsLogout = true;
       // A token taken after an expiry (a login whose write was slower than the refusal, a late message)
       // starts a session again as far as this tab can know: it may expire once more.
-      if (event.type === 'token:received') tab.expiredCalls.clear();
+      if (event.type === 'token:received') {
+        tab.expiredCalls.clear();
+        // A token of a session no logout ended (a login this tab hears of after an older logout): what
+        // this tab knew of a logout no longer applies to it.
+        const session = this.sessionOf(tab.auth.getToken());
+        if (session && (!session.loggedOut || session.concurrentLogout)) tab.knowsLogout = false;
+      }
     });
     this.tabs.push(tab);
     this.count('tabs');
@@ -674,17 +695,30 @@ export class World {
     this.count('onSessionExpired');
     // The session this tab is in, as far as it knows (it may not have heard of a newer login yet).
     const token = tab.auth.getToken() ?? tab.lastToken;
-    const session = this.#sessions.get(this.#familyOf(token) ?? '') ?? this.session;
+    const last = this.#sessions.get(this.#familyOf(token) ?? '') ?? this.session;
+    // A tab may refresh from a newer session's record without ever holding its token (persistToken false,
+    // nobody answered): a refusal of that newer session is what it reports.
+    const session =
+      last.loggedOut && last !== this.session && this.session.refusals > 0 ? this.session : last;
     const calls = (tab.expiredCalls.get(session.index) ?? 0) + 1;
     tab.expiredCalls.set(session.index, calls);
     // "Never after logout()": once this tab called logout() or heard of it (its `logout` event), unless
     // the server had refused before the logout (a logout in another tab that this one has not heard of
     // yet does not count: it cannot know).
-    if (tab.knowsLogout && !session.refusedBeforeLogout) {
+    if (session.concurrentLogout) {
+      // The login won over a concurrent logout in the library, and the app's logout request (carrying that
+      // login's cookie) ended it at the server: to the tabs, a revocation.
+      this.count('onSessionExpired:concurrent-logout');
+    } else if (tab.knowsLogout && !session.refusedBeforeLogout) {
       // F3 (open): this tab's own logout() is still pending when a refusal lands.
       if (tab.loggingOut && this.#sabotage.knownDefects?.has('F3')) this.count('known-defect:F3');
       else this.violation(`tab ${tab.id}: onSessionExpired after logout (session ${session.index})`);
-    } else if (session.loggedOut && !session.refusedBeforeLogout && session.logoutStored) {
+    } else if (
+      session.loggedOut &&
+      !session.refusedBeforeLogout &&
+      session.logoutStored &&
+      !session.concurrentLogout
+    ) {
       // Logout finality (F4): a logout wins over any refusal that lands after it was called, in every tab
       // that could know of it: it heard the message (above), or the store held the logout.
       this.count('violation:logout-final');

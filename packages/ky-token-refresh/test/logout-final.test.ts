@@ -99,7 +99,7 @@ test('a logout wins over a refusal that lands after it: no onSessionExpired in a
   expect(expiredB).not.toHaveBeenCalled();
 });
 
-test('a page opened after a logout whose refresh from the cookie is refused tells it as that logout, not as an expiry', async () => {
+test('a page opened after a logout does not refresh from the cookie; an explicit refresh() refused there is told as that logout', async () => {
   const name = `logout-final-${++scope}`;
   const shared = createMemoryAdapters(name);
   // B misses A's logout messages (still in flight, or lost) while `dropping` is set.
@@ -121,10 +121,14 @@ test('a page opened after a logout whose refresh from the cookie is refused tell
   await sleep(10);
   dropping = false;
   expect(b.auth.getToken()).toBe('token-1');
-  // The server ended the session; a page opened now tries the cookie once and is refused.
-  server.current.mode = 'invalid_grant';
+  // A page opened now starts logged out: no refresh from the cookie (the server may not have heard of the
+  // logout yet, and a token it answered would undo the logout in every tab).
   const c = createClient({ name, crossTab: true });
   await expect(c.api.get('data').json()).rejects.toMatchObject({ response: { status: 401 } });
+  expect(server.current.refreshCalls).toBe(0);
+  // The app asks explicitly; the server has ended the session and refuses. B takes it as the logout.
+  server.current.mode = 'invalid_grant';
+  await expect(c.auth.refresh()).rejects.toMatchObject({ code: 'ERR_SESSION_EXPIRED' });
   expect(server.current.refreshCalls).toBe(1);
   expect(await until(() => b.auth.getToken() === undefined)).toBe(true);
   await sleep(20);

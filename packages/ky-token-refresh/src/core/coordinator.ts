@@ -150,11 +150,6 @@ export class Coordinator {
   adopted another tab's token, and is not counted or reported as if it had.
   */
   #made: TokenRecord | undefined;
-  /**
-  The logout this page found in the store when it opened (its reason is not taken over: the page refreshes
-  once from the cookie all the same). A refusal of that refresh confirms the logout; it ends no session.
-  */
-  #loggedOutBefore: TokenRecord | undefined;
   /** A withheld version (`keyOf`) no peer answered for: not asked for twice. */
   #unanswered: string | undefined;
   #disposed = false;
@@ -171,13 +166,15 @@ export class Coordinator {
     );
     this.#unsubscribe = this.#io.subscribe((message) => this.#onMessage(message));
     // A new tab starts from the shared record (or, when its token was withheld, from a live peer's answer),
-    // bounded. A session that ended before this page loaded does not stop it from refreshing once from the
-    // cookie (the user may have logged in again since), so its reason is not taken over.
-    this.#ready = this.resync(false, (record) => {
-      if (record.token !== null) return record;
-      if (record.reason === 'logout') this.#loggedOutBefore = record;
-      return { generation: record.generation, epoch: record.epoch, token: null };
-    }).then(() => {
+    // bounded. A session refused before this page loaded does not stop it from refreshing once from the
+    // cookie (the user may have logged in again since), so that reason is not taken over. A logout is: it is
+    // final, and a refresh from a cookie the server may not have ended yet would undo it in every tab (a
+    // new session starts with `setToken()`, or with an explicit `refresh()`).
+    this.#ready = this.resync(false, (record) =>
+      record.token === null && record.reason === 'expired'
+        ? { generation: record.generation, epoch: record.epoch, token: null }
+        : record,
+    ).then(() => {
       this.#isReady = true;
       // The store may be behind what the live tabs hold (a login or logout whose write failed): they answer
       // this with their newer record.
@@ -336,10 +333,14 @@ export class Coordinator {
 
   /**
   The epoch of a login or logout called now: `epochAt`, and above the epoch of the record this tab holds (a
-  decision comes after all this tab knows of, even within one millisecond).
+  decision comes after all this tab knows of, even within one millisecond), even for a login and odd for a
+  logout.
   */
   #epoch(now: number, logout: boolean): number {
-    return Math.max(epochAt(now, logout), (this.#current.epoch ?? 0) + 1);
+    const epoch = epochAt(now, logout);
+    const held = this.#current.epoch ?? 0;
+    // Above the held one, keeping the parity of its kind (so a logout still wins a tie with a login).
+    return epoch > held ? epoch : held + 2 - ((held + (logout ? 1 : 0)) % 2);
   }
 
   /**
@@ -538,11 +539,11 @@ export class Coordinator {
   async #underLock(failed: TokenRecord): Promise<TokenRecord> {
     let from: Version = failed;
     const stored = await this.#read();
-    // Refreshing from a logout (a page opened after it, or an explicit refresh() after it): a refusal then
-    // confirms that logout, and is told as one, not as the expiry of a session.
+    // Refreshing from a logout (an explicit refresh() after it): a refusal then confirms that logout, and
+    // is told as one, not as the expiry of a session.
     const isLogoutAt = (record: TokenRecord | undefined): boolean =>
       record?.reason === 'logout' && record.token === null && compareVersions(record, from) === 0;
-    const afterLogout = isLogoutAt(stored) || isLogoutAt(this.#loggedOutBefore) || isLogoutAt(failed);
+    const afterLogout = isLogoutAt(stored) || isLogoutAt(failed);
     if (stored && compareVersions(stored, from) > 0) {
       const usable = await this.#resolve(stored);
       if (usable) return this.#adopt(usable);
@@ -826,11 +827,12 @@ export class Coordinator {
       // both (a frozen tab's login timed out at thaw while another tab refreshed). The store's stands, in
       // every tab that sees the conflict.
       void this.resync(true);
+    } else if (type === 'logout' && message.reason === 'expired') {
+      if (order > 0) void this.#expired({ generation, epoch, token: null, reason: 'expired' });
     } else if (type === 'logout') {
       const wasLoggedOut = current.token === null && current.reason === 'logout';
-      if (this.#accept({ generation, epoch, token: null, reason: message.reason }, false)) {
-        if (message.reason === 'expired') this.#expire(generation, new SessionExpiredError());
-        else if (!wasLoggedOut) this.#emit('logout', generation);
+      if (this.#accept({ generation, epoch, token: null, reason: 'logout' }, false) && !wasLoggedOut) {
+        this.#emit('logout', generation);
       }
     } else if (message.token === undefined) {
       // The token was kept out of the message: read it from the shared store (or ask for it).
@@ -838,6 +840,21 @@ export class Coordinator {
     } else {
       const { token, expiresAt, issuedAt } = message;
       this.#accept({ generation, epoch, token, expiresAt, issuedAt }, true);
+    }
+  }
+
+  /**
+  Another tab's refresh was refused. Before this tab's session ends on it, the store is read (bounded): a
+  logout (or login) it holds that is newer wins, and the refusal is not this tab's expiry (a logout's
+  message can arrive after the refusal it caused).
+  */
+  async #expired(record: TokenRecord): Promise<void> {
+    // The store may hold that refusal itself (taken then), or something newer.
+    await this.resync();
+    this.#accept(record, false);
+    const current = this.#current;
+    if (compareVersions(current, record) === 0 && current.token === null && current.reason === 'expired') {
+      this.#expire(record.generation, new SessionExpiredError());
     }
   }
 
