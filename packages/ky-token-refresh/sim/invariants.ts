@@ -90,8 +90,9 @@ export const checkEnd = (world: World): void => {
     if (tab.dead || tab.disposed) continue;
     const session = world.sessionOf(tab.auth.getToken());
     // A tab that died inside its logout() may have told the others but not the store, nor the server (the
-    // app revokes after logout() settles): a tab opened later may start from the stored session. Counted.
-    if (session?.loggedOut && session.logoutBy?.dead && !session.revoked) {
+    // app revokes after logout() settles): a tab opened later may start from the stored session (which
+    // another path, a disposed tab's logout request, may have revoked at the server). Counted.
+    if (session?.loggedOut && session.logoutBy?.dead && (!session.revoked || !session.logoutStored)) {
       world.count('idle:logout-caller-died');
       continue;
     }
