@@ -34,6 +34,11 @@ export const FOREIGN = 'https://other.sim';
 const MAX_TABS = 8;
 /** A schedule that has not gone idle after this many clock moves is a livelock. */
 const MAX_CLOCK_MOVES = 5_000;
+/**
+Scheduled steps one schedule may take (a few thousand at most in practice): more is a storm of messages
+or store calls that never settles, even at one instant of the clock (a livelock the clock cap cannot see).
+*/
+const MAX_STEPS = 200_000;
 
 const never = new Promise<never>(() => undefined);
 /** ky always hands its `fetch` a Request. */
@@ -190,6 +195,7 @@ export class World {
   readonly lostRotations = { crash: 0, abandoned: 0 };
   #ids = 0;
   #ended = false;
+  #steps = 0;
   #tick = 0;
   #storeWriteTick = 0;
   readonly #grantTick = new Map<SimTab, number>();
@@ -286,6 +292,11 @@ export class World {
   /** One step of `tab`: a scheduled task; held while the tab is frozen; never for a dead tab. */
   step(tab: SimTab, label: string): Promise<void> {
     if (tab.dead || this.#ended) return never;
+    if (++this.#steps > MAX_STEPS) {
+      this.violation(`no quiescence after ${MAX_STEPS} steps (livelock; last: ${label} in tab ${tab.id})`);
+      this.#ended = true;
+      return never;
+    }
     return this.#s.schedule(Promise.resolve(), `${label}@${tab.id}`).then(() => {
       this.#sample();
       if (tab.dead) return never;

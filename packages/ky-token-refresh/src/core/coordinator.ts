@@ -820,8 +820,8 @@ export class Coordinator {
       // failed): tell it.
       if (order < 0) this.#broadcast(current);
     } else if (type === 'ask') {
-      // The asker needs the token of this version (withheld from the store), or a newer one.
-      if ((order === 0 && current.token !== null) || order < 0) this.#broadcast(current);
+      // The asker needs the token of this version (withheld from the store).
+      if (order === 0 && current.token !== null) this.#broadcast(current);
     } else if (order === 0 && ((message as { token?: string }).token ?? null) !== current.token) {
       // Another record of this tab's version: two tabs each made one while the store did not answer them
       // both (a frozen tab's login timed out at thaw while another tab refreshed). The store's stands, in
@@ -849,8 +849,10 @@ export class Coordinator {
   message can arrive after the refusal it caused).
   */
   async #expired(record: TokenRecord): Promise<void> {
-    // The store may hold that refusal itself (taken then), or something newer.
-    await this.resync();
+    // The store may hold that refusal itself, or something newer (a logout is never withheld; a withheld
+    // record is left to the usual paths, with no ask from here).
+    const stored = await this.#read();
+    if (stored && !stored.withheld && compareVersions(stored, record) > 0) this.#accept(stored, true);
     this.#accept(record, false);
     const current = this.#current;
     if (compareVersions(current, record) === 0 && current.token === null && current.reason === 'expired') {
