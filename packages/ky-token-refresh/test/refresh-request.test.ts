@@ -137,7 +137,11 @@ describe.each(senders)('the refresh request, sent by %s', (_, send) => {
 });
 
 describe('requests of the app while refresh() runs', () => {
-  test('a 401 that comes after the refresh call returned is replayed with the new token', async () => {
+  /**
+  An instance whose refresh() sends through auth.fetch with a derived signal (so only timing recognises it),
+  then waits for the test to release it: the window in which the app's own requests start.
+  */
+  const gatedAuth = () => {
     let release = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
     const auth: TokenRefresh = createTokenRefresh({
@@ -152,6 +156,11 @@ describe('requests of the app while refresh() runs', () => {
         return token;
       },
     });
+    return { auth, release: () => release() };
+  };
+
+  test('a 401 that comes after the refresh call returned is replayed with the new token', async () => {
+    const { auth, release } = gatedAuth();
     await auth.setToken('stale-token');
     const first = auth.fetch(`${ORIGIN}/api/data`);
     // While refresh() runs (its request answered, the call not returned yet), the app sends another request
@@ -165,20 +174,7 @@ describe('requests of the app while refresh() runs', () => {
   });
 
   test('a 401 that says invalid_token (RFC 6750), coming while refresh() runs, is replayed once the call returns', async () => {
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const auth: TokenRefresh = createTokenRefresh({
-      name: `refresh-request-${++scope}`,
-      crossTab: false,
-      isAuthorizedUrl: (url) => url.origin === ORIGIN,
-      refresh: async ({ signal }) => {
-        const token = await auth
-          .fetch(new Request(REFRESH_URL, { method: 'POST', signal: AbortSignal.any([signal]) }))
-          .then(tokenOf);
-        await gate;
-        return token;
-      },
-    });
+    const { auth, release } = gatedAuth();
     await auth.setToken('stale-token');
     const first = auth.fetch(`${ORIGIN}/api/data`);
     await new Promise((resolve) => setTimeout(resolve, 60));
