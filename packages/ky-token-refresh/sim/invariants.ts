@@ -108,8 +108,18 @@ export const checkEnd = (world: World): void => {
   // Live tabs converge on the stored record once the world is idle.
   if (world.input.storeFaults.length > 0 || world.storeHub.value === undefined) return;
   const record = world.storeHub.value;
-  // persistToken false: the store holds the generation; its token is the one broadcast with it.
-  const stored = record.withheld ? world.tokenOf(record) : (record.token ?? undefined);
+  // persistToken false: the store holds the version; its token is one broadcast with it. Two tabs may each
+  // have made a record of that version (the store answering neither): then the tabs must agree on one.
+  const candidates = record.withheld ? world.tokensOf(record) : [];
+  const held = new Set(
+    world.tabs.filter((tab) => !tab.dead && !tab.disposed).map((tab) => tab.auth.getToken()),
+  );
+  const agreed = held.size === 1 ? [...held][0] : undefined;
+  const stored = record.withheld
+    ? agreed !== undefined && candidates.includes(agreed)
+      ? agreed
+      : candidates[0]
+    : (record.token ?? undefined);
   if (record.withheld && stored === undefined) {
     world.count('idle:withheld-token-unknown');
     return;

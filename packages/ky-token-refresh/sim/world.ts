@@ -311,9 +311,16 @@ export class World {
 
   /** The token stored or broadcast with `generation` (persistToken false: the store holds only the generation). */
   tokenOf(record: { generation: number }): string | undefined {
+    return this.tokensOf(record)[0];
+  }
+
+  /** Every token stored or broadcast with the version of `record` (two tabs may each have made one). */
+  tokensOf(record: { generation: number }): string[] {
     const epoch = epochOf(record);
-    for (const [token, [e, g]] of this.#generations) if (g === record.generation && e === epoch) return token;
-    return undefined;
+    const tokens: string[] = [];
+    for (const [token, [e, g]] of this.#generations)
+      if (g === record.generation && e === epoch) tokens.push(token);
+    return tokens;
   }
 
   #learn(token: string | null | undefined, rank: Rank): void {
@@ -728,7 +735,11 @@ export class World {
       session.loggedOut &&
       !session.refusedBeforeLogout &&
       session.logoutStored &&
-      !session.concurrentLogout
+      !session.concurrentLogout &&
+      // With store faults, or a freeze (whose timers all fire at thaw), the tab's own read may have failed
+      // or timed out: it could not know.
+      this.input.storeFaults.length === 0 &&
+      !this.input.ops.some(({ op }) => op.kind === 'freeze')
     ) {
       // Logout finality (F4): a logout wins over any refusal that lands after it was called, in every tab
       // that could know of it: it heard the message (above), or the store held the logout.

@@ -826,7 +826,21 @@ export class Coordinator {
       // Another record of this tab's version: two tabs each made one while the store did not answer them
       // both (a frozen tab's login timed out at thaw while another tab refreshed). The store's stands, in
       // every tab that sees the conflict.
-      void this.resync(true);
+      const token = (message as { token?: string }).token;
+      void this.resync(true).then(() => {
+        // The store could not tell (the token withheld, or not read): of two tokens, every tab that sees
+        // both keeps the greater, so they all end on one.
+        const now = this.#current;
+        if (
+          token !== undefined &&
+          now.token !== null &&
+          compareVersions(now, message) === 0 &&
+          token > now.token
+        ) {
+          const { expiresAt, issuedAt } = message as { expiresAt?: number; issuedAt?: number };
+          this.#accept({ generation, epoch, token, expiresAt, issuedAt }, true, true);
+        }
+      });
     } else if (type === 'logout' && message.reason === 'expired') {
       if (order > 0) void this.#expired({ generation, epoch, token: null, reason: 'expired' });
     } else if (type === 'logout') {
