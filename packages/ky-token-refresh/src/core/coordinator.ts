@@ -471,7 +471,10 @@ export class Coordinator {
     for (const wait of this.#waits) wait.abort(new DisposedError());
     this.#unsubscribe();
     // Work in flight (bounded) may still have to broadcast what it stores: close the channel after it.
-    void Promise.all(this.#pending).then(() => this.#io.close());
+    // (Work may add more as it settles: a write given up adds its late landing.)
+    const drained = (): Promise<void> =>
+      this.#pending.size === 0 ? Promise.resolve() : Promise.all(this.#pending).then(drained);
+    void drained().then(() => this.#io.close());
     this.#listeners.clear();
     this.#onNewer.clear();
   }
@@ -826,21 +829,7 @@ export class Coordinator {
       // Another record of this tab's version: two tabs each made one while the store did not answer them
       // both (a frozen tab's login timed out at thaw while another tab refreshed). The store's stands, in
       // every tab that sees the conflict.
-      const token = (message as { token?: string }).token;
-      void this.resync(true).then(() => {
-        // The store could not tell (the token withheld, or not read): of two tokens, every tab that sees
-        // both keeps the greater, so they all end on one.
-        const now = this.#current;
-        if (
-          token !== undefined &&
-          now.token !== null &&
-          compareVersions(now, message) === 0 &&
-          token > now.token
-        ) {
-          const { expiresAt, issuedAt } = message as { expiresAt?: number; issuedAt?: number };
-          this.#accept({ generation, epoch, token, expiresAt, issuedAt }, true, true);
-        }
-      });
+      void this.#settle(message as TokenRecord);
     } else if (type === 'logout' && message.reason === 'expired') {
       if (order > 0) void this.#expired({ generation, epoch, token: null, reason: 'expired' });
     } else if (type === 'logout') {
@@ -854,6 +843,23 @@ export class Coordinator {
     } else {
       const { token, expiresAt, issuedAt } = message;
       this.#accept({ generation, epoch, token, expiresAt, issuedAt }, true);
+    }
+  }
+
+  /**
+  Settle two records of one version (this tab's and `theirs`): the store's stands; when the store cannot
+  tell (its token withheld, or not read), every tab that sees both keeps the greater token, so that all end
+  on one.
+  */
+  async #settle(theirs: TokenRecord): Promise<void> {
+    const stored = await this.#read();
+    if (stored && !stored.withheld) return void this.#accept(stored, true, true);
+    const current = this.#current;
+    const { token } = theirs;
+    if (token == null || current.token === null || compareVersions(current, theirs) !== 0) return;
+    if (token > current.token) {
+      const { generation, epoch, expiresAt, issuedAt } = theirs;
+      this.#accept({ generation, epoch, token, expiresAt, issuedAt }, true, true);
     }
   }
 
