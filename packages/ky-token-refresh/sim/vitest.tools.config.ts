@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // The simulation's opt-in tools, never part of the CI run: `pnpm sim:tool <survey|measure|pin|trace>` (each
-// asks for its own env, see sim/README.md) and `pnpm sim:open` (the open findings, failing until fixed).
+// asks for its own env, see sim/README.md).
 export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,

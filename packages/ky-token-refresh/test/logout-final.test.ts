@@ -48,6 +48,8 @@ const twoTabs = async () => {
 test('a logout whose store write outlives its bound wins over a refresh answer that lands after it', async () => {
   const { a, b, store, slow, expiredA, expiredB, answer } = await twoTabs();
   const request = b.api.get('data').json();
+  // Settled before the test awaits it: handled from the start.
+  request.catch(() => undefined);
   await until(() => b.auth.stats().refreshes === 1);
   // A logs out while B's refresh is in flight; A's store write is slow (given up, lands later).
   slow.ms = 250;
@@ -68,6 +70,8 @@ test('a logout whose store write outlives its bound wins over a refresh answer t
 test('a logout that never reaches the store still wins in every tab that hears it, over a refresh stored after it', async () => {
   const { a, b, store, slow, expiredA, expiredB, answer } = await twoTabs();
   const request = b.api.get('data').json();
+  // Settled before the test awaits it: handled from the start.
+  request.catch(() => undefined);
   await until(() => b.auth.stats().refreshes === 1);
   // A's store never answers its write.
   slow.ms = 60_000;
@@ -89,6 +93,7 @@ test('a logout wins over a refusal that lands after it: no onSessionExpired in a
   const c = createClient({ name: `logout-final-${scope}`, refreshTimeoutMs: 400, crossTab: true });
   await until(() => c.auth.getToken() === 'token-1');
   const request = c.api.get('data').json();
+  request.catch(() => undefined);
   await until(() => c.auth.stats().refreshes === 1);
   slow.ms = 250;
   await a.auth.logout();
