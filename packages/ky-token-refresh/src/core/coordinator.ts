@@ -586,7 +586,6 @@ export class Coordinator {
         controller.abort(timeout);
       },
     );
-    const base = from;
     if (timeout) {
       // refresh() did not stop when its signal aborted: it may still reach the server, which then rotates.
       // Keep the lock (so no other tab refreshes over it) for one more `refreshTimeoutMs` at most, and take
@@ -596,7 +595,7 @@ export class Coordinator {
         // Past that, a result is still committed if nothing newer exists by then (else dropped).
         call
           .then((value) => {
-            if (!this.#disposed) return this.#succeed(base, value);
+            if (!this.#disposed) return this.#succeed(from, value);
           })
           .catch(() => undefined);
         outcome = { ok: false, error: timeout };
