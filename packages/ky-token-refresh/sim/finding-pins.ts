@@ -315,4 +315,40 @@ export const pins: Record<string, Pinned> = {
     },
     order: [1, 3, 2, 4, 5, 7, 6, 9, 8, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20, 18, 21, 22, 23],
   },
+  // L2 (issue 16, the 1,000,000-schedule run, seed 3000008): tab 1 logs out, its store write is rejected, and
+  // it is disposed (the page closed) before a new tab opens: nobody is left to tell the new tab, which read
+  // the older record from the store (failed on 3bdca10: "idle: logout not final"). A rejected write is now
+  // tried again in the background, and dispose() lets it finish.
+  logoutLostWithItsTab: {
+    input: {
+      tabs: 2,
+      preset: 'strict',
+      atomic: true,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 3000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [{ call: 3, fault: 'reject' }],
+      refreshFaults: [],
+      channelDelayMs: 0,
+      latencySeed: 0,
+      ops: [
+        { gapMs: 0, op: { kind: 'crash', tab: 0 } },
+        { gapMs: 1, op: { kind: 'logout', tab: 0 } },
+        { gapMs: 1, op: { kind: 'dispose', tab: 0 } },
+        { gapMs: 0, op: { kind: 'open' } },
+        { gapMs: 2000, op: { kind: 'dispose', tab: 0 } },
+      ],
+      persistToken: true,
+      refreshVia: ['plain'],
+      skewMs: 0,
+      iat: true,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+    },
+    order: [2, 1, 5, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+  },
 };

@@ -44,4 +44,7 @@ describe('findings of issue 16, fixed', () => {
   test('L1: a tab opened after a logout whose store write was rejected does not keep the logged-out token', async () => {
     expect((await replayPinned(pins.logoutMissedByNewTab!)).violations).toEqual([]);
   });
+  test('L2: a logout whose store write was rejected, its tab closed before a new tab opens: the new tab is logged out too', async () => {
+    expect((await replayPinned(pins.logoutLostWithItsTab!)).violations).toEqual([]);
+  });
 });

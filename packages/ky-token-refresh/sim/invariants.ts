@@ -96,6 +96,19 @@ export const checkEnd = (world: World): void => {
       world.count('idle:logout-caller-died');
       continue;
     }
+    // The logout reached the store, but the tab that stored it died before its message left it (held while
+    // it was frozen, lost at the crash), and this tab last read the store before it landed: nothing reaches
+    // it before its next request (whose 401 or refresh reads the store), as with any record stored by a dead
+    // tab (below). Counted.
+    if (
+      session?.loggedOut &&
+      session.logoutBy?.dead &&
+      session.logoutStoredTick !== undefined &&
+      tab.storeSeenTick < session.logoutStoredTick
+    ) {
+      world.count('idle:logout-stored-by-a-dead-tab');
+      continue;
+    }
     if (session?.loggedOut && session.concurrentLogout) {
       world.count('idle:login-won-concurrent-logout');
       continue;

@@ -87,6 +87,8 @@ export interface Tab extends SimTab {
   loggingOut: boolean;
   /** Highest rank (epoch, generation) this tab ever used. */
   lastRank: Rank;
+  /** World tick of this tab's last store read or write that completed (0: none). */
+  storeSeenTick: number;
   /** onSessionExpired calls, by session, since this tab last took a token. */
   readonly expiredCalls: Map<number, number>;
 }
@@ -103,6 +105,8 @@ export interface Session {
   revoked?: boolean;
   /** A logout record reached the store after the logout was called. */
   logoutStored?: boolean;
+  /** World tick at which that logout record reached the store. */
+  logoutStoredTick?: number;
   /** Virtual time of the login that started it. */
   startedAt?: number;
   /**
@@ -237,12 +241,24 @@ export class World {
     store.storeFor = (tab) => {
       const inner = storeFor(tab);
       return {
-        get: () => inner.get(),
+        get: async () => {
+          const value = await inner.get();
+          (tab as Tab).storeSeenTick = ++this.#tick;
+          return value;
+        },
         update: async (updater) => {
           const next = await inner.update(updater);
           this.#storeWriteTick = ++this.#tick;
-          if (next.token === null && next.reason === 'logout' && this.session.loggedOut)
+          (tab as Tab).storeSeenTick = this.#storeWriteTick;
+          if (
+            next.token === null &&
+            next.reason === 'logout' &&
+            this.session.loggedOut &&
+            !this.session.logoutStored
+          ) {
             this.session.logoutStored = true;
+            this.session.logoutStoredTick = this.#storeWriteTick;
+          }
           this.#learn(next.token, [epochOf(next), next.generation]);
           return next;
         },
@@ -629,6 +645,7 @@ export class World {
       ignoresSignal: this.input.ignoresSignal[id % Math.max(1, this.input.ignoresSignal.length)] ?? false,
       refreshVia: this.input.refreshVia?.[id % this.input.refreshVia.length] ?? 'plain',
       lastRank: [0, 0],
+      storeSeenTick: 0,
       knowsLogout: false,
       loggingOut: false,
       expiredCalls: new Map(),

@@ -139,3 +139,37 @@ test('a page opened after a logout does not refresh from the cookie; an explicit
   await sleep(20);
   expect(expiredB).not.toHaveBeenCalled();
 });
+
+test('a logout whose store write is rejected, its page closed at once: a page opened later starts logged out', async () => {
+  const name = `logout-final-${++scope}`;
+  const shared = createMemoryAdapters(name);
+  // A's next store write is rejected once (an aborted IndexedDB transaction), then the store works again.
+  let rejectNext = false;
+  const flaky: Store = {
+    get: () => shared.store.get(),
+    update: (updater) => {
+      if (rejectNext) {
+        rejectNext = false;
+        return Promise.reject(new DOMException('The transaction was aborted.', 'AbortError'));
+      }
+      return shared.store.update(updater);
+    },
+  };
+  const a = createClient({ name, crossTab: { ...createMemoryAdapters(name), store: flaky } });
+  await a.auth.setToken('token-1');
+  rejectNext = true;
+  await a.auth.logout();
+  // The page closes before any other page heard the logout: nobody is left to tell a page opened later.
+  a.auth.dispose();
+  // The rejected write is tried again in the background (the page's dispose() lets it finish).
+  let stored = await shared.store.get();
+  for (let tries = 0; tries < 100 && stored?.reason !== 'logout'; tries++) {
+    await sleep(20);
+    stored = await shared.store.get();
+  }
+  expect(stored).toMatchObject({ token: null, reason: 'logout' });
+  const c = createClient({ name, crossTab: true });
+  await expect(c.api.get('data').json()).rejects.toMatchObject({ response: { status: 401 } });
+  expect(c.auth.getToken()).toBeUndefined();
+  expect(server.current.refreshCalls).toBe(0);
+});

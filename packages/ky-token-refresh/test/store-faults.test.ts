@@ -107,3 +107,35 @@ test('a refresh that finds a newer record at its compare-and-set adopts that rec
   await expect(a.api.get('data').json()).resolves.toMatchObject({ path: '/api/data' });
   expect(a.auth.getToken()).toBe(stored);
 });
+
+test('a refresh whose store write is rejected once is written again: a page opened later starts on the new token', async () => {
+  const name = `store-faults-${++scope}`;
+  const shared = createMemoryAdapters(name);
+  let rejectNext = false;
+  const flaky: Store = {
+    get: () => shared.store.get(),
+    update: (updater) => {
+      if (!rejectNext) return shared.store.update(updater);
+      rejectNext = false;
+      return quota();
+    },
+  };
+  const a = createClient({ name, crossTab: { ...createMemoryAdapters(name), store: flaky } });
+  await a.auth.setToken('stale-token');
+  rejectNext = true;
+  await expect(a.api.get('a').json()).resolves.toMatchObject({ path: '/api/a' });
+  const rotated = server.current.validToken;
+  expect(a.auth.getToken()).toBe(rotated);
+  // The page closes; the write it made again in the background lands all the same.
+  a.auth.dispose();
+  let stored = await shared.store.get();
+  for (let tries = 0; tries < 100 && stored?.token !== rotated; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stored = await shared.store.get();
+  }
+  expect(stored?.token).toBe(rotated);
+  // A page opened later uses it: no second refresh (which would present the rotated refresh token).
+  const c = createClient({ name, crossTab: true });
+  await expect(c.api.get('c').json()).resolves.toMatchObject({ path: '/api/c' });
+  expect(server.current.refreshCalls).toBe(1);
+});

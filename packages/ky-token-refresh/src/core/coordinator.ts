@@ -40,6 +40,12 @@ export const compareVersions = (a: Version, b: Version): number =>
 /** The epoch of a login (or, with `logout`, a logout) called at `at`: a logout wins a tie. */
 const epochAt = (at: number, logout: boolean): number => at * 2 + (logout ? 1 : 0);
 
+/**
+Delays before each new attempt at a store write that failed (rejected: an IndexedDB transaction aborted, a
+quota error). A write that did not answer in time is not tried again: it may still land (see `#landing`).
+*/
+const REPAIR_DELAYS_MS = [50, 250, 1000] as const;
+
 /** A single-flight key per version refreshed from. */
 const keyOf = ({ generation, epoch }: Version): string => `${epoch ?? 0}:${generation}`;
 
@@ -402,16 +408,10 @@ export class Coordinator {
           // stores `used` unless something newer is there; then the store's record stands here too.
           const given = this.#next(undefined, content);
           used = given;
-          return this.#landing((stored) => {
-            if ((stored && compareVersions(stored, given) >= 0) || supersedes(stored, content)) {
-              void this.resync(true);
-              return stored as TokenRecord;
-            }
-            this.#broadcast(given);
-            return this.#persisted(given);
-          });
+          return this.#landing(this.#keeper(given, (stored) => supersedes(stored, content)));
         },
       );
+      const rejected = !written.ok && used === undefined;
       used = !written.ok
         ? (used ?? this.#next(undefined, content))
         : superseded
@@ -420,6 +420,7 @@ export class Coordinator {
       if (!superseded) this.#made = used;
       this.#accept(used, true);
       this.#broadcast(used);
+      if (rejected) this.#repair(used, (stored) => supersedes(stored, content));
       return used;
     });
     this.#writes = turn.catch(() => undefined);
@@ -643,9 +644,13 @@ export class Coordinator {
       if (late) this.#broadcast(record);
       return this.#persisted(record);
     };
+    let given = false;
     const written = await this.#io.write(
       (stored) => make(stored, false),
-      () => this.#landing((stored) => make(stored, true)),
+      () => {
+        given = true;
+        return this.#landing((stored) => make(stored, true));
+      },
     );
     if (written.ok && !mine) {
       // Take the newer record the store holds now: the caller adopts it, and must not fall back on this
@@ -668,7 +673,52 @@ export class Coordinator {
     if (!this.#accept(record, false)) return undefined;
     this.#made = record;
     this.#broadcast(record);
+    if (!written.ok && !given) this.#repair(record, (stored) => compareVersions(stored ?? from, from) > 0);
     return record;
+  }
+
+  /**
+  The updater that stores `record`, which this tab uses already, when it runs after the write that should
+  have stored it (late, or tried again): only over an older version, and not when the store holds something
+  `newer`; then the store's record is taken here instead. What it stores is broadcast again, for the tabs
+  that read the store since.
+  */
+  #keeper(
+    record: TokenRecord,
+    newer: (stored: TokenRecord | undefined) => boolean,
+  ): (stored: TokenRecord | undefined) => TokenRecord {
+    return (stored) => {
+      if ((stored && compareVersions(stored, record) >= 0) || newer(stored)) {
+        void this.resync(true);
+        return stored as TokenRecord;
+      }
+      this.#broadcast(record);
+      return this.#persisted(record);
+    };
+  }
+
+  /**
+  A record this tab made and uses but could not store (the write rejected): write it again in the background,
+  after each of `REPAIR_DELAYS_MS`, until the store takes it, holds it or something newer (`newer`, or a
+  version at or above it), or the delays run out. Without it, a tab opened later (or one that only reads the
+  store) would start from the record before it: a logout undone, a rotated token presented again. Tracked,
+  so `dispose()` lets it finish (a page that logs out and closes at once still stores its logout).
+  */
+  #repair(record: TokenRecord, newer: (stored: TokenRecord | undefined) => boolean): void {
+    const keep = this.#keeper(record, newer);
+    const attempts = async (): Promise<void> => {
+      for (const delay of REPAIR_DELAYS_MS) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        let given = false;
+        const written = await this.#io.write(keep, () => {
+          given = true;
+          return this.#landing(keep);
+        });
+        // Stored (or held, or superseded), or given up (it may land late): done either way.
+        if (written.ok || given) return;
+      }
+    };
+    void this.#track(attempts());
   }
 
   /** The newest record known after `from`: the store's, or this tab's. */
