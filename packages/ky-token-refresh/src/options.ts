@@ -11,6 +11,12 @@ export interface RefreshContext {
   instance waits for it (see the README, "The refresh request").
   */
   readonly signal: AbortSignal;
+  /**
+  With `holdRefreshToken`: the refresh token of the record being refreshed, read from the shared store under
+  the lock (so it is the newest one); `undefined` when the record has none (a session started from a cookie,
+  or a record heard over the channel while the store could not be read). Without it, absent.
+  */
+  readonly refreshToken?: string | undefined;
 }
 
 export interface TokenRefreshOptions {
@@ -76,6 +82,17 @@ export interface TokenRefreshOptions {
   */
   persistToken?: boolean;
   /**
+  Keep the refresh token in the shared record: `refresh()` receives it (`context.refreshToken`) and may
+  resolve to `{ accessToken, refreshToken?, expiresAt? }`; `setToken()` takes the same shape (a login's
+  answer). The refresh token is stored with the record and replaced only by the generation compare-and-set,
+  so the one that rotated is never presented again by any tab or process sharing the record; it never
+  appears in events, errors, `stats()` or channel messages. In a browser this puts it in IndexedDB, where
+  any script of the origin can read it: prefer an HttpOnly cookie (the default), and see the README, "The
+  refresh token in the record", for the trade-off. Needs `persistToken` (the store is where others read it).
+  @default false (`true` in `ky-token-refresh/node`)
+  */
+  holdRefreshToken?: boolean;
+  /**
   Called once per tab when the session ends because a refresh was refused (not on `logout()`). It may be
   `async`: a throw or a rejection is reported (`reportError`), never left unhandled.
   */
@@ -138,6 +155,7 @@ const checks: Record<keyof TokenRefreshOptions, Check> = {
   isAuthorizedUrl: aFunction,
   authorize: aFunction,
   persistToken: [(value) => typeof value === 'boolean', 'a boolean'],
+  holdRefreshToken: [(value) => typeof value === 'boolean', 'a boolean'],
   onSessionExpired: aFunction,
 };
 
@@ -175,6 +193,7 @@ const defaults: Omit<NormalizedOptions, 'refresh' | 'onSessionExpired'> = {
   isAuthorizedUrl: sameOrigin,
   authorize: bearer,
   persistToken: true,
+  holdRefreshToken: false,
 };
 
 /** Validate once, up front; every error names the bad option. An option set to `undefined` takes its default. */
@@ -195,5 +214,9 @@ export const normalizeOptions = (options: TokenRefreshOptions): NormalizedOption
   }
   if (options.refresh === undefined)
     fail('`refresh` must be a function that resolves to the new access token.');
+  if (normalized.holdRefreshToken === true && normalized.persistToken === false)
+    fail(
+      '`holdRefreshToken: true` needs `persistToken: true`: the shared store is where other tabs and processes read the refresh token.',
+    );
   return normalized as unknown as NormalizedOptions;
 };

@@ -17,7 +17,12 @@ import type {
 
 /** What the coordinator needs; `createTokenRefresh` builds it from the validated user options. */
 export interface CoordinatorOptions {
-  refresh: (context: { signal: AbortSignal }) => Promise<RefreshResult | null> | RefreshResult | null;
+  refresh: (context: {
+    signal: AbortSignal;
+    refreshToken?: string | undefined;
+  }) => Promise<RefreshResult | null> | RefreshResult | null;
+  /** The record holds the refresh token: `refresh()` is given it, and may answer a new one. */
+  holdRefreshToken: boolean;
   /** The adapters, or the promise of them where they come from a chunk loaded on first need. */
   adapters: Adapters | Promise<Adapters>;
   refreshTimeoutMs: number;
@@ -310,7 +315,7 @@ export class Coordinator {
   setToken(value: RefreshResult): Promise<TokenRecord> {
     const now = Date.now();
     const content = {
-      ...normalizeToken(value, now, 'setToken(token)', false),
+      ...normalizeToken(value, now, 'setToken(token)', false, this.#options.holdRefreshToken),
       epoch: this.#epoch(now, false),
     };
     if (this.#disposed) return Promise.reject(new DisposedError());
@@ -556,13 +561,22 @@ export class Coordinator {
     }
     if (compareVersions(this.#current, from) > 0) return this.#adopt(this.#current);
     if (this.#disposed) throw new DisposedError();
+    // The refresh token of the version refreshed from: the store's (read just now, under the lock), else
+    // this tab's own. A record heard over the channel carries none.
+    const refreshToken = this.#options.holdRefreshToken
+      ? [stored, this.#current, failed].find((record) => record && compareVersions(record, from) === 0)
+          ?.refreshToken
+      : undefined;
 
     this.#stats.refreshes++;
     this.#emit('refresh:start', from.generation);
     const timeoutMs = this.#options.refreshTimeoutMs;
     const controller = new AbortController();
     this.#refreshSignals.add(controller.signal);
-    const call = Promise.resolve().then(() => this.#options.refresh({ signal: controller.signal }));
+    const context = this.#options.holdRefreshToken
+      ? { signal: controller.signal, refreshToken }
+      : { signal: controller.signal };
+    const call = Promise.resolve().then(() => this.#options.refresh(context));
     const running: RefreshCall = {
       signal: controller.signal,
       settled: false,
@@ -596,7 +610,7 @@ export class Coordinator {
         // Past that, a result is still committed if nothing newer exists by then (else dropped).
         call
           .then((value) => {
-            if (!this.#disposed) return this.#succeed(from, value);
+            if (!this.#disposed) return this.#succeed(from, value, refreshToken);
           })
           .catch(() => undefined);
         outcome = { ok: false, error: timeout };
@@ -605,20 +619,30 @@ export class Coordinator {
     let record: TokenRecord | undefined;
     try {
       if (!outcome.ok) throw outcome.error;
-      record = await this.#succeed(from, outcome.value);
+      record = await this.#succeed(from, outcome.value, refreshToken);
     } catch (error) {
       return this.#fail(from, error, afterLogout);
     }
     return record ?? this.#adopt(await this.#newest(from));
   }
 
-  /** Publish what `refresh()` resolved to: `undefined` when a newer record exists already. */
-  async #succeed(from: Version, value: RefreshResult | null | undefined): Promise<TokenRecord | undefined> {
+  /**
+  Publish what `refresh()` resolved to: `undefined` when a newer record exists already. Without a new refresh
+  token in it, the record keeps `refreshToken`, the one it refreshed with (the server did not rotate).
+  */
+  async #succeed(
+    from: Version,
+    value: RefreshResult | null | undefined,
+    refreshToken: string | undefined,
+  ): Promise<TokenRecord | undefined> {
     if (value == null) {
       throw new SessionExpiredError('refresh() resolved to no token: there is no session to refresh.');
     }
-    const token = normalizeToken(value, Date.now(), 'The value refresh() resolved to', true);
-    const record = await this.#publish(from, { ...token, epoch: from.epoch });
+    const holds = this.#options.holdRefreshToken;
+    const token = normalizeToken(value, Date.now(), 'The value refresh() resolved to', true, holds);
+    const kept =
+      holds && token.refreshToken === undefined && refreshToken !== undefined ? { refreshToken } : {};
+    const record = await this.#publish(from, { ...token, ...kept, epoch: from.epoch });
     if (record) this.#emit('refresh:success', record.generation);
     return record;
   }

@@ -38,22 +38,17 @@ export const readTokenTimes = (token: string, now: number, fresh: boolean): Toke
   return { issuedAt: hasIat ? iat * 1000 : now, expiresAt: exp * 1000 };
 };
 
-/**
-Check what `refresh()` or `setToken()` was given and turn it into `{ token, expiresAt, issuedAt }`.
-Throws a `TypeError` that names `what` on anything else.
-*/
-export const normalizeToken = (
+/** What a `RefreshResult` comes to: the token, its times, and the refresh token when one was given. */
+export type NormalizedToken = { token: string; expiresAt?: number; issuedAt?: number; refreshToken?: string };
+
+/** `expiresAt` and `issuedAt` of `token`: as given, else from its claims (see `readTokenTimes`). */
+const normalizeTimes = (
   value: RefreshResult,
+  token: string,
   now: number,
   what: string,
   fresh: boolean,
-): { token: string; expiresAt?: number; issuedAt?: number } => {
-  const token = typeof value === 'string' ? value : value?.accessToken;
-  if (typeof token !== 'string' || !visibleAscii.test(token)) {
-    throw new TypeError(
-      `${what} must be a non-empty access token string (visible ASCII, no spaces) or { accessToken, expiresAt? }.`,
-    );
-  }
+): NormalizedToken => {
   if (typeof value === 'object' && value.expiresAt !== undefined) {
     const expiresAt = value.expiresAt instanceof Date ? value.expiresAt.getTime() : value.expiresAt;
     if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
@@ -64,6 +59,39 @@ export const normalizeToken = (
     return { token, expiresAt, issuedAt: now };
   }
   return { token, ...readTokenTimes(token, now, fresh) };
+};
+
+/**
+Check what `refresh()` or `setToken()` was given and turn it into `{ token, expiresAt, issuedAt,
+refreshToken }`. Throws a `TypeError` that names `what` on anything else (its message never quotes a token),
+and on a `refreshToken` when `holdsRefreshToken` is off.
+*/
+export const normalizeToken = (
+  value: RefreshResult,
+  now: number,
+  what: string,
+  fresh: boolean,
+  holdsRefreshToken = false,
+): NormalizedToken => {
+  const token = typeof value === 'string' ? value : value?.accessToken;
+  if (typeof token !== 'string' || !visibleAscii.test(token)) {
+    throw new TypeError(
+      `${what} must be a non-empty access token string (visible ASCII, no spaces) or { accessToken, expiresAt?, refreshToken? }.`,
+    );
+  }
+  const refreshToken = typeof value === 'object' ? value.refreshToken : undefined;
+  if (refreshToken !== undefined) {
+    if (!holdsRefreshToken) {
+      throw new TypeError(
+        `${what} has a refreshToken, but \`holdRefreshToken\` is off: the library would keep it in the shared store. Set \`holdRefreshToken: true\` (see the README, "The refresh token in the record"), or keep it in an HttpOnly cookie.`,
+      );
+    }
+    if (typeof refreshToken !== 'string' || refreshToken === '') {
+      throw new TypeError(`${what}.refreshToken must be a non-empty string.`);
+    }
+    return { ...normalizeTimes(value, token, now, what, fresh), refreshToken };
+  }
+  return normalizeTimes(value, token, now, what, fresh);
 };
 
 /**

@@ -11,6 +11,14 @@ export interface TokenRecord {
   readonly expiresAt?: number | undefined;
   /** Local clock time (ms since epoch) at which the token was obtained, when known. */
   readonly issuedAt?: number | undefined;
+  /**
+  With `holdRefreshToken`: the refresh token that goes with this record (the one `refresh()` or `setToken()`
+  gave, or, when a refresh answered none, the one it refreshed with). It is stored with the record and
+  replaced only by the compare-and-set of the next generation, so a refresh token that rotated is never
+  presented again by anyone sharing the record. It is never put in events, errors, `stats()` or channel
+  messages: another tab or process reads it from the store, under the lock.
+  */
+  readonly refreshToken?: string | undefined;
   /** With `token: null`: why there is no token (`logout()`, or a refused refresh). */
   readonly reason?: 'logout' | 'expired' | undefined;
   /**
@@ -130,5 +138,16 @@ export interface TokenRefreshStats {
   failures: number;
 }
 
-/** What `refresh` may resolve to: the access token, or the token with its expiry. */
-export type RefreshResult = string | { accessToken: string; expiresAt?: number | Date | undefined };
+/**
+What `refresh` may resolve to (and `setToken` takes): the access token, or the token with its expiry and,
+with `holdRefreshToken`, the refresh token the server issued with it (RFC 6749 section 6: a server that
+rotates answers a new one; one that does not leaves it out, and the record keeps the one it had).
+*/
+export type RefreshResult =
+  | string
+  | {
+      accessToken: string;
+      expiresAt?: number | Date | undefined;
+      /** The new refresh token (needs `holdRefreshToken`). */
+      refreshToken?: string | undefined;
+    };

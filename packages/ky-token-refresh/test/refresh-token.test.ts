@@ -1,0 +1,172 @@
+/**
+The refresh token held in the record (`holdRefreshToken`): `refresh()` is given the refresh token of the
+record it refreshes, read from the store under the lock; a rotation replaces it by compare-and-set, so a
+refresh token that rotated is never presented again by any instance sharing the record; it never travels
+in events, errors, stats or channel messages.
+*/
+import { expect, test } from 'vitest';
+import {
+  type Channel,
+  type ChannelMessage,
+  createMemoryAdapters,
+  type RefreshResult,
+  type TokenRefreshEvent,
+} from '../src/index.js';
+import { createClient } from './support/client.js';
+import { useTestServer } from './support/server.js';
+import { until } from './support/wait.js';
+
+const server = useTestServer();
+
+let scope = 0;
+
+/**
+A rotating issuer of refresh tokens: each refresh token is good once; presenting one that rotated is
+reuse (`invalid_grant`, as a strict server answers).
+*/
+const rotatingIssuer = () => {
+  let live = 'rt-0';
+  let issued = 0;
+  const presented: (string | undefined)[] = [];
+  const reused: string[] = [];
+  const refresh = async ({ refreshToken }: { refreshToken?: string | undefined }): Promise<RefreshResult> => {
+    presented.push(refreshToken);
+    if (refreshToken !== live) {
+      if (refreshToken !== undefined) reused.push(refreshToken);
+      throw Object.assign(new Error('invalid_grant'), { status: 400 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const response = await fetch(`${server.current.origin}/auth/refresh`, { method: 'POST' });
+    const { access_token } = (await response.json()) as { access_token: string };
+    live = `rt-${++issued}`;
+    return { accessToken: access_token, refreshToken: live };
+  };
+  return { refresh, presented, reused, live: () => live };
+};
+
+/** Adapters of one more instance on `name`, recording every message posted into `messages`. */
+const recorded = (name: string, messages: ChannelMessage[]) => {
+  const own = createMemoryAdapters(name);
+  const channel: Channel = {
+    post: (message) => {
+      messages.push(message);
+      own.channel.post(message);
+    },
+    subscribe: (listener) => own.channel.subscribe(listener),
+    close: () => own.channel.close(),
+  };
+  return { ...own, channel };
+};
+
+/** The adapters of one instance on `name`, the messages it posts and the shared store. */
+const recording = (name: string) => {
+  const messages: ChannelMessage[] = [];
+  const adapters = recorded(name, messages);
+  return { adapters, messages, store: adapters.store };
+};
+
+test('a refreshToken without holdRefreshToken is refused with a TypeError naming the option', async () => {
+  const { auth } = createClient();
+  await expect(auth.setToken({ accessToken: 'a', refreshToken: 'secret-rt' })).rejects.toThrow(
+    /holdRefreshToken/,
+  );
+  await expect(auth.setToken({ accessToken: 'a', refreshToken: 'secret-rt' })).rejects.not.toThrow(
+    /secret-rt/,
+  );
+  expect(auth.getToken()).toBeUndefined();
+});
+
+test('holdRefreshToken needs persistToken, and must be a boolean', () => {
+  expect(() => createClient({ holdRefreshToken: true, persistToken: false })).toThrow(
+    /holdRefreshToken.*persistToken/,
+  );
+  expect(() => createClient({ holdRefreshToken: 'yes' as unknown as boolean })).toThrow(
+    /`holdRefreshToken` must be a boolean/,
+  );
+});
+
+test('refresh() is given the record’s refresh token, and the one it answers replaces it', async () => {
+  const issuer = rotatingIssuer();
+  const name = `refresh-token-${++scope}`;
+  const { adapters, store } = recording(name);
+  const { auth, api } = createClient({
+    name,
+    holdRefreshToken: true,
+    crossTab: adapters,
+    refresh: issuer.refresh,
+  });
+  await auth.setToken({ accessToken: 'stale', refreshToken: 'rt-0' });
+  await expect(api.get('a').json()).resolves.toMatchObject({ path: '/api/a' });
+  server.current.validToken = 'expired-again';
+  await expect(api.get('b').json()).resolves.toMatchObject({ path: '/api/b' });
+  expect(issuer.presented).toEqual(['rt-0', 'rt-1']);
+  expect((await store.get())?.refreshToken).toBe('rt-2');
+});
+
+test('a refresh answer without a refresh token keeps the one it refreshed with (the server did not rotate)', async () => {
+  const presented: (string | undefined)[] = [];
+  const { auth, api } = createClient({
+    holdRefreshToken: true,
+    refresh: async ({ refreshToken }) => {
+      presented.push(refreshToken);
+      const response = await fetch(`${server.current.origin}/auth/refresh`, { method: 'POST' });
+      return ((await response.json()) as { access_token: string }).access_token;
+    },
+  });
+  await auth.setToken({ accessToken: 'stale', refreshToken: 'long-lived' });
+  await expect(api.get('a').json()).resolves.toMatchObject({ path: '/api/a' });
+  server.current.validToken = 'expired-again';
+  await expect(api.get('b').json()).resolves.toMatchObject({ path: '/api/b' });
+  expect(presented).toEqual(['long-lived', 'long-lived']);
+});
+
+test('two instances at one expiry: one rotation, and the other never presents the rotated refresh token', async () => {
+  const issuer = rotatingIssuer();
+  const name = `refresh-token-${++scope}`;
+  const messages: ChannelMessage[] = [];
+  const events: TokenRefreshEvent[] = [];
+  const clients = [0, 1, 2].map(() =>
+    createClient({
+      name,
+      holdRefreshToken: true,
+      crossTab: recorded(name, messages),
+      refresh: issuer.refresh,
+    }),
+  );
+  for (const { auth } of clients) auth.subscribe((event) => events.push(event));
+  await clients[0]?.auth.setToken({ accessToken: 'stale', refreshToken: 'rt-0' });
+  expect(await until(() => clients.every(({ auth }) => auth.getToken() === 'stale'))).toBe(true);
+  for (let round = 1; round <= 5; round++) {
+    server.current.validToken = `expired-${round}`;
+    const results = await Promise.all(clients.map(({ api }, index) => api.get(`r${round}-${index}`).json()));
+    expect(results).toHaveLength(3);
+  }
+  // One rotation per expiry, in whichever instance won the lock; nobody presented a rotated token.
+  expect(issuer.presented).toEqual(['rt-0', 'rt-1', 'rt-2', 'rt-3', 'rt-4']);
+  expect(issuer.reused).toEqual([]);
+  const tokens = new Set(clients.map(({ auth }) => auth.getToken()));
+  expect(tokens.size).toBe(1);
+  // Never in a message, an event or the stats.
+  const seen = JSON.stringify([messages, events, clients.map(({ auth }) => auth.stats())]);
+  for (let index = 0; index <= 5; index++) expect(seen).not.toContain(`rt-${index}`);
+});
+
+test('logout drops the refresh token: an explicit refresh() after it is given none', async () => {
+  const presented: (string | undefined)[] = [];
+  const name = `refresh-token-${++scope}`;
+  const { adapters, store } = recording(name);
+  const { auth } = createClient({
+    name,
+    holdRefreshToken: true,
+    crossTab: adapters,
+    refresh: ({ refreshToken }) => {
+      presented.push(refreshToken);
+      return null;
+    },
+  });
+  await auth.setToken({ accessToken: 'a1', refreshToken: 'rt-before-logout' });
+  await auth.logout();
+  expect(JSON.stringify(await store.get())).not.toContain('rt-before-logout');
+  await expect(auth.refresh()).rejects.toMatchObject({ code: 'ERR_SESSION_EXPIRED' });
+  expect(presented).toEqual([undefined]);
+});
