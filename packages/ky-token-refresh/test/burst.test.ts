@@ -20,7 +20,14 @@ describe('a burst of concurrent 401s', () => {
     expect(server.current.refreshCalls).toBe(1);
     expect(server.current.api401s).toBe(50);
     expect(auth.getToken()).toBe(server.current.validToken);
-    expect(auth.stats()).toEqual({ refreshes: 1, adopted: 0, replays: 50, failures: 0 });
+    expect(auth.stats()).toMatchObject({
+      refreshes: 1,
+      adopted: 0,
+      replays: 50,
+      failures: 0,
+      conflicts: 0,
+      maxAttempts: 1,
+    });
   });
 
   test('replayed requests carry the new token and reach the right path', async () => {

@@ -53,7 +53,15 @@ test('unsubscribe stops the events; stats() counts refreshes and replays', async
   await auth.setToken('stale-token');
   await api.get('a').json();
   expect(events).toEqual([]);
-  expect(auth.stats()).toEqual({ refreshes: 1, adopted: 0, replays: 1, failures: 0 });
+  expect(auth.stats()).toEqual({
+    refreshes: 1,
+    adopted: 0,
+    replays: 1,
+    failures: 0,
+    conflicts: 0,
+    maxAttempts: 1,
+    refreshTokenLifetimeMs: undefined,
+  });
 });
 
 test('a throwing listener does not break the refresh', async () => {

@@ -170,3 +170,59 @@ test('logout drops the refresh token: an explicit refresh() after it is given no
   await expect(auth.refresh()).rejects.toMatchObject({ code: 'ERR_SESSION_EXPIRED' });
   expect(presented).toEqual([undefined]);
 });
+
+test('stats(): conflicts, the most attempts from one version, and the rotated refresh token’s lifetime', async () => {
+  const issuer = rotatingIssuer();
+  const name = `refresh-token-${++scope}`;
+  const a = createClient({
+    name,
+    holdRefreshToken: true,
+    crossTab: recorded(name, []),
+    refresh: issuer.refresh,
+  });
+  await a.auth.setToken({ accessToken: 'stale', refreshToken: 'rt-0' });
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await expect(a.api.get('a').json()).resolves.toMatchObject({ path: '/api/a' });
+  expect(a.auth.stats()).toMatchObject({ refreshes: 1, conflicts: 0, maxAttempts: 1 });
+  expect(a.auth.stats().refreshTokenLifetimeMs).toBeGreaterThanOrEqual(25);
+
+  // Transient failures, then success: four attempts from one version.
+  let failing = 3;
+  const flaky = createClient({
+    holdRefreshToken: true,
+    refresh: async (context) => {
+      if (failing-- > 0) throw new Error('503 from the token endpoint');
+      return issuer.refresh(context);
+    },
+  });
+  await flaky.auth.setToken({ accessToken: 'stale', refreshToken: issuer.live() });
+  server.current.validToken = 'expired';
+  for (let attempt = 0; attempt < 3; attempt++) await expect(flaky.api.get('f').json()).rejects.toThrow();
+  await expect(flaky.api.get('f').json()).resolves.toMatchObject({ path: '/api/f' });
+  expect(flaky.auth.stats()).toMatchObject({ refreshes: 4, failures: 3, maxAttempts: 4, conflicts: 0 });
+
+  // A refresh refused because another process rotated meanwhile (it presented the rotated token, the store
+  // could not be read): a conflict, and the newer record is taken.
+  const rotated = issuer.live();
+  const other = createClient({
+    name: `${name}-conflict`,
+    holdRefreshToken: true,
+    crossTab: recorded(`${name}-conflict`, []),
+    refresh: async (context) => {
+      // Meanwhile another process rotated and stored its record.
+      await c.auth.setToken({ accessToken: 'from-the-other-process', refreshToken: 'rt-elsewhere' });
+      return issuer.refresh(context);
+    },
+  });
+  const c = createClient({
+    name: `${name}-conflict`,
+    holdRefreshToken: true,
+    crossTab: recorded(`${name}-conflict`, []),
+  });
+  await other.auth.setToken({ accessToken: 'stale', refreshToken: 'not-live' });
+  server.current.validToken = 'from-the-other-process';
+  await expect(other.api.get('c').json()).resolves.toMatchObject({ path: '/api/c' });
+  expect(other.auth.stats()).toMatchObject({ refreshes: 1, conflicts: 1 });
+  expect(other.auth.getToken()).toBe('from-the-other-process');
+  expect(rotated).toBe(issuer.live());
+});

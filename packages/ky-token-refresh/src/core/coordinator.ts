@@ -147,7 +147,17 @@ export class Coordinator {
   #writes: Promise<unknown> = Promise.resolve();
   /** Lock waits in progress; `dispose()` ends them. */
   readonly #waits = new Set<AbortController>();
-  readonly #stats: TokenRefreshStats = { refreshes: 0, adopted: 0, replays: 0, failures: 0 };
+  readonly #stats: TokenRefreshStats = {
+    refreshes: 0,
+    adopted: 0,
+    replays: 0,
+    failures: 0,
+    conflicts: 0,
+    maxAttempts: 0,
+    refreshTokenLifetimeMs: undefined,
+  };
+  /** `refresh()` calls from the version last refreshed from (`keyOf`): feeds `stats().maxAttempts`. */
+  #attempts = { key: '', count: 0 };
   readonly #ready: Promise<void>;
   readonly #unsubscribe: () => void;
   /**
@@ -563,12 +573,15 @@ export class Coordinator {
     if (this.#disposed) throw new DisposedError();
     // The refresh token of the version refreshed from: the store's (read just now, under the lock), else
     // this tab's own. A record heard over the channel carries none.
-    const refreshToken = this.#options.holdRefreshToken
+    const base = this.#options.holdRefreshToken
       ? [stored, this.#current, failed].find((record) => record && compareVersions(record, from) === 0)
-          ?.refreshToken
       : undefined;
+    const refreshToken = base?.refreshToken;
 
     this.#stats.refreshes++;
+    const key = keyOf(from);
+    this.#attempts = { key, count: this.#attempts.key === key ? this.#attempts.count + 1 : 1 };
+    this.#stats.maxAttempts = Math.max(this.#stats.maxAttempts, this.#attempts.count);
     this.#emit('refresh:start', from.generation);
     const timeoutMs = this.#options.refreshTimeoutMs;
     const controller = new AbortController();
@@ -610,7 +623,7 @@ export class Coordinator {
         // Past that, a result is still committed if nothing newer exists by then (else dropped).
         call
           .then((value) => {
-            if (!this.#disposed) return this.#succeed(from, value, refreshToken);
+            if (!this.#disposed) return this.#succeed(from, value, base);
           })
           .catch(() => undefined);
         outcome = { ok: false, error: timeout };
@@ -619,7 +632,7 @@ export class Coordinator {
     let record: TokenRecord | undefined;
     try {
       if (!outcome.ok) throw outcome.error;
-      record = await this.#succeed(from, outcome.value, refreshToken);
+      record = await this.#succeed(from, outcome.value, base);
     } catch (error) {
       return this.#fail(from, error, afterLogout);
     }
@@ -628,20 +641,24 @@ export class Coordinator {
 
   /**
   Publish what `refresh()` resolved to: `undefined` when a newer record exists already. Without a new refresh
-  token in it, the record keeps `refreshToken`, the one it refreshed with (the server did not rotate).
+  token in it, the record keeps the refresh token of `base`, the record it refreshed (the server did not
+  rotate); with one, the old one's lifetime goes to `stats()`.
   */
   async #succeed(
     from: Version,
     value: RefreshResult | null | undefined,
-    refreshToken: string | undefined,
+    base: TokenRecord | undefined,
   ): Promise<TokenRecord | undefined> {
     if (value == null) {
       throw new SessionExpiredError('refresh() resolved to no token: there is no session to refresh.');
     }
     const holds = this.#options.holdRefreshToken;
     const token = normalizeToken(value, Date.now(), 'The value refresh() resolved to', true, holds);
+    const refreshToken = base?.refreshToken;
     const kept =
       holds && token.refreshToken === undefined && refreshToken !== undefined ? { refreshToken } : {};
+    if (token.refreshToken !== undefined && refreshToken !== undefined && base?.issuedAt !== undefined)
+      this.#stats.refreshTokenLifetimeMs = Math.max(0, Date.now() - base.issuedAt);
     const record = await this.#publish(from, { ...token, ...kept, epoch: from.epoch });
     if (record) this.#emit('refresh:success', record.generation);
     return record;
@@ -796,7 +813,11 @@ export class Coordinator {
   /** Classify a failed refresh: lost race → adopt; definitive → log every tab out; else transient. */
   async #fail(from: Version, error: unknown, afterLogout = false): Promise<TokenRecord> {
     const newest = await this.#newest(from);
-    if (compareVersions(newest, from) > 0) return this.#adopt(newest);
+    if (compareVersions(newest, from) > 0) {
+      // Refused because another tab or process had rotated meanwhile: a conflict (its rate is the signal).
+      if (isDefinitiveFailure(error)) this.#stats.conflicts++;
+      return this.#adopt(newest);
+    }
     if (!isDefinitiveFailure(error)) throw this.#transient(from, error, 'The token refresh failed');
     const reason = afterLogout ? 'logout' : 'expired';
     const record = await this.#publish(from, { token: null, reason, epoch: from.epoch });

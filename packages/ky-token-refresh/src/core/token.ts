@@ -89,7 +89,8 @@ export const normalizeToken = (
     if (typeof refreshToken !== 'string' || refreshToken === '') {
       throw new TypeError(`${what}.refreshToken must be a non-empty string.`);
     }
-    return { ...normalizeTimes(value, token, now, what, fresh), refreshToken };
+    // Obtained now, with its refresh token: `issuedAt` dates both (an opaque token has no `iat`).
+    return { issuedAt: now, ...normalizeTimes(value, token, now, what, fresh), refreshToken };
   }
   return normalizeTimes(value, token, now, what, fresh);
 };

@@ -136,6 +136,23 @@ export interface TokenRefreshStats {
   replays: number;
   /** Failed refreshes (transient or definitive). */
   failures: number;
+  /**
+  Refreshes of this instance refused (400/401, `invalid_grant`) while another tab or process had already
+  rotated the token: a lost race, caught (this instance took the newer record instead). The rate to watch
+  is `conflicts / refreshes` (refresh-proxy alerts above 5%); coordinated clients keep it at 0 unless the
+  store fails.
+  */
+  conflicts: number;
+  /**
+  The most `refresh()` calls this instance made from one version: 1 when each refresh succeeds at once, one
+  more for each attempt after a transient failure. Above 3, a client is retrying in a loop.
+  */
+  maxAttempts: number;
+  /**
+  With `holdRefreshToken`: how long the refresh token this instance last rotated had been in use, from the
+  record that brought it to the refresh that replaced it (ms). `undefined` before the first rotation.
+  */
+  refreshTokenLifetimeMs: number | undefined;
 }
 
 /**
