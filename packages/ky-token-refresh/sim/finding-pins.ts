@@ -351,4 +351,61 @@ export const pins: Record<string, Pinned> = {
     },
     order: [2, 1, 5, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
   },
+  // L3 (issue 16, the 1,000,000-schedule run on 892ad51, seed 5000003): tab 2 logs out, its store write
+  // hangs, and it closes; tab 3 opens while the logout's messages are still on their way to the other tabs
+  // (channel delay 127 ms): its hello reaches them before the logout does, so nobody answered it (failed on
+  // 892ad51: "idle: logout not final"). A tab now tells the tabs that said hello at its version of the
+  // newer record it takes next.
+  logoutOvertakenByHello: {
+    input: {
+      tabs: 3,
+      preset: 'strict',
+      atomic: false,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 1000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [{ call: 9, fault: 'hang' }],
+      refreshFaults: [],
+      channelDelayMs: 127,
+      latencySeed: 0,
+      ops: [
+        {
+          gapMs: 1,
+          op: {
+            kind: 'burst',
+            tab: 1,
+            count: 1,
+            post: false,
+            foreign: false,
+            door: 'fetch-request',
+            body: 'blob',
+          },
+        },
+        { gapMs: 1, op: { kind: 'login', tab: 0 } },
+        { gapMs: 0, op: { kind: 'expire' } },
+        {
+          gapMs: 0,
+          op: { kind: 'burst', tab: 2, count: 1, post: false, foreign: false, door: 'ky', body: 'json' },
+        },
+        { gapMs: 1, op: { kind: 'logout', tab: 2 } },
+        { gapMs: 250, op: { kind: 'open' } },
+        { gapMs: 0, op: { kind: 'dispose', tab: 2 } },
+      ],
+      persistToken: true,
+      refreshVia: ['plain'],
+      skewMs: 0,
+      iat: true,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+    },
+    order: [
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 27, 24, 25, 26, 29,
+      28, 32, 30, 31, 33, 35, 34, 39, 36, 37, 38, 40, 41, 42, 48, 45, 46, 47, 44, 43, 51, 49, 50, 52, 55, 53,
+      56, 54, 57, 58,
+    ],
+  },
 };

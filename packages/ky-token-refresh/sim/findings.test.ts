@@ -47,4 +47,7 @@ describe('findings of issue 16, fixed', () => {
   test('L2: a logout whose store write was rejected, its tab closed before a new tab opens: the new tab is logged out too', async () => {
     expect((await replayPinned(pins.logoutLostWithItsTab!)).violations).toEqual([]);
   });
+  test('L3: a tab opened while a logout’s messages are on their way (its store write hanging): the tabs its hello reached first tell it', async () => {
+    expect((await replayPinned(pins.logoutOvertakenByHello!)).violations).toEqual([]);
+  });
 });

@@ -171,6 +171,11 @@ export class Coordinator {
   adopted another tab's token, and is not counted or reported as if it had.
   */
   #made: TokenRecord | undefined;
+  /**
+  Tabs that said hello at this tab's version (or above) within `refreshTimeoutMs`: a newer record this tab
+  takes is broadcast again for them (see `#onMessage`). Bounded by the tabs that start in that window.
+  */
+  readonly #greeted = new Map<string, Version & { until: number }>();
   /** A withheld version (`keyOf`) no peer answered for: not asked for twice. */
   #unanswered: string | undefined;
   #disposed = false;
@@ -881,11 +886,26 @@ export class Coordinator {
     const order = compareVersions(record, current);
     if (order < 0 || (order === 0 && !(conflict && record.token !== current.token))) return false;
     this.#current = record;
+    if (this.#greeted.size > 0) this.#tellGreeted(record);
     if (record.token !== null) this.#session = true;
     else if (record.reason === 'logout') this.#session = false;
     for (const notify of this.#onNewer) notify(record);
     if (received && record.token !== null) this.#emit('token:received', record.generation);
     return true;
+  }
+
+  /** Broadcast `record` once for the tabs that said hello at an older version not long ago. */
+  #tellGreeted(record: TokenRecord): void {
+    const now = Date.now();
+    let behind = false;
+    for (const [tabId, greeting] of this.#greeted) {
+      if (greeting.until < now) this.#greeted.delete(tabId);
+      else if (compareVersions(record, greeting) > 0) {
+        this.#greeted.delete(tabId);
+        behind = true;
+      }
+    }
+    if (behind) this.#broadcast(record);
   }
 
   /** The session of this tab ended because a refresh was refused: tell the app, once per session. */
@@ -914,8 +934,15 @@ export class Coordinator {
     const order = compareVersions(message, current);
     if (type === 'hello') {
       // A tab that just started holds an older record than this one (its store read missed a write that
-      // failed): tell it.
+      // failed): tell it. One at this tab's version may still miss a newer record on its way here (a logout
+      // whose messages it opened too late for, whose store write failed): tell it when that one comes.
       if (order < 0) this.#broadcast(current);
+      else
+        this.#greeted.set(message.tabId, {
+          generation,
+          epoch,
+          until: Date.now() + this.#options.refreshTimeoutMs,
+        });
     } else if (type === 'ask') {
       // The asker needs the token of this version (withheld from the store).
       if (order === 0 && current.token !== null) this.#broadcast(current);
