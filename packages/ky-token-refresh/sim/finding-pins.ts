@@ -408,4 +408,164 @@ export const pins: Record<string, Pinned> = {
       56, 54, 57, 58,
     ],
   },
+  // L4 (issue 16, the 1,000,000-schedule run on 892ad51, seed 5000007): tab 1 logs out, its store write
+  // hangs, and it is disposed at once; a tab opened 750 ms later reads the older record, and its hello found
+  // nobody listening (failed on 892ad51: "idle: logout not final"). A disposed instance now answers hellos
+  // while its last writes drain.
+  logoutOfADisposedTab: {
+    input: {
+      tabs: 2,
+      preset: 'strict',
+      atomic: false,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 3000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [{ call: 3, fault: 'hang' }],
+      refreshFaults: [],
+      channelDelayMs: 0,
+      latencySeed: 0,
+      ops: [
+        { gapMs: 0, op: { kind: 'dispose', tab: 0 } },
+        { gapMs: 0, op: { kind: 'logout', tab: 0 } },
+        { gapMs: 0, op: { kind: 'dispose', tab: 3 } },
+        { gapMs: 750, op: { kind: 'open' } },
+      ],
+      persistToken: true,
+      refreshVia: ['plain'],
+      skewMs: 0,
+      iat: true,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+    },
+    order: [2, 1, 4, 3, 5, 6, 8, 7, 9, 10, 11, 13, 12, 14],
+  },
+  // W1 (issue 16, same run, seed 5000005): a logout in tab 1 and a login in tab 0 in one clock millisecond;
+  // the library ranks the logout first (a logout wins a tie), so tab 0's next request ends in
+  // SessionExpiredError. The world took the login as the later call (failed on 892ad51: "request 12 failed
+  // with SessionExpiredError; excuses: none"); it now treats the two calls as concurrent, either order right.
+  loginAtTheInstantOfALogout: {
+    input: {
+      tabs: 2,
+      preset: 'strict',
+      atomic: true,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 3000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [],
+      refreshFaults: [],
+      channelDelayMs: 0,
+      latencySeed: 0,
+      ops: [
+        {
+          gapMs: 0,
+          op: { kind: 'burst', tab: 0, count: 4, post: false, foreign: false, door: 'fetch', body: 'json' },
+        },
+        {
+          gapMs: 1,
+          op: { kind: 'burst', tab: 0, count: 3, post: false, foreign: false, door: 'ky', body: 'json' },
+        },
+        {
+          gapMs: 0,
+          op: {
+            kind: 'burst',
+            tab: 0,
+            count: 3,
+            post: false,
+            foreign: false,
+            door: 'fetch-request',
+            body: 'json',
+          },
+        },
+        {
+          gapMs: 2000,
+          op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false, door: 'fetch', body: 'blob' },
+        },
+        { gapMs: 0, op: { kind: 'logout', tab: 3 } },
+        { gapMs: 0, op: { kind: 'expire' } },
+        { gapMs: 0, op: { kind: 'login', tab: 0 } },
+        { gapMs: 0, op: { kind: 'crash', tab: 3 } },
+        {
+          gapMs: 0,
+          op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false, door: 'fetch', body: 'json' },
+        },
+      ],
+      persistToken: true,
+      refreshVia: ['plain'],
+      skewMs: 0,
+      iat: false,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+    },
+    order: [
+      2, 1, 3, 4, 5, 6, 7, 8, 9, 11, 10, 13, 14, 15, 16, 12, 18, 19, 17, 23, 26, 20, 21, 28, 22, 27, 25, 24,
+      29, 31, 30,
+    ],
+  },
+  // W2 (issue 16, a 20,000-schedule run on 7ad9c39, seed 1177426733): tab 1 logs in; tab 0, which has not
+  // heard of it yet (channel delay 357 ms), logs out 713 ms later and crashes. The library ranks the later
+  // logout above the login, so tab 1's next request ends in SessionExpiredError; the world had taken the
+  // logout as ending only the session tab 0 held (failed on 7ad9c39 and 892ad51: "request 5 failed with
+  // SessionExpiredError; excuses: none"). A logout now ends, in the world too, every session logged in
+  // before it was called.
+  logoutAfterAnUnheardLogin: {
+    input: {
+      tabs: 2,
+      preset: 'strict',
+      atomic: true,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 1000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [],
+      refreshFaults: [],
+      channelDelayMs: 357,
+      latencySeed: 0,
+      ops: [
+        { gapMs: 1, op: { kind: 'login', tab: 3 } },
+        {
+          gapMs: 1,
+          op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false, door: 'fetch', body: 'blob' },
+        },
+        {
+          gapMs: 0,
+          op: { kind: 'burst', tab: 0, count: 3, post: false, foreign: false, door: 'ky', body: 'json' },
+        },
+        { gapMs: 712, op: { kind: 'crash', tab: 0 } },
+        { gapMs: 0, op: { kind: 'logout', tab: 0 } },
+        { gapMs: 1, op: { kind: 'expire' } },
+        {
+          gapMs: 1,
+          op: {
+            kind: 'burst',
+            tab: 0,
+            count: 1,
+            post: false,
+            foreign: false,
+            door: 'fetch-request',
+            body: 'blob',
+          },
+        },
+      ],
+      persistToken: true,
+      refreshVia: ['plain'],
+      skewMs: 0,
+      iat: true,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+    },
+    order: [
+      1, 2, 3, 4, 5, 6, 8, 7, 11, 10, 9, 12, 13, 16, 15, 18, 14, 19, 17, 20, 21, 22, 23, 24, 25, 26, 27,
+    ],
+  },
 };

@@ -50,4 +50,13 @@ describe('findings of issue 16, fixed', () => {
   test('L3: a tab opened while a logout’s messages are on their way (its store write hanging): the tabs its hello reached first tell it', async () => {
     expect((await replayPinned(pins.logoutOvertakenByHello!)).violations).toEqual([]);
   });
+  test('L4: a logout whose store write hangs, its tab disposed at once: a tab opened later is told by the disposed one', async () => {
+    expect((await replayPinned(pins.logoutOfADisposedTab!)).violations).toEqual([]);
+  });
+  test('W1: a login and a logout in two tabs in one millisecond: either may win, every tab ends on one record', async () => {
+    expect((await replayPinned(pins.loginAtTheInstantOfALogout!)).violations).toEqual([]);
+  });
+  test('W2: a logout in a tab that has not heard of an earlier login in another tab ends that login too', async () => {
+    expect((await replayPinned(pins.logoutAfterAnUnheardLogin!)).violations).toEqual([]);
+  });
 });

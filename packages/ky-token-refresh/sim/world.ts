@@ -573,6 +573,8 @@ export class World {
   }
 
   #authQueue: Promise<unknown> = Promise.resolve();
+  /** The last logout() called through a live instance: when, and in which tab. */
+  #lastLogoutCall: { at: number; tab: Tab } | undefined;
 
   /** Login: the server starts a session and sets the cookie, then the app hands the token to the tab. */
   async #login(index: number): Promise<void> {
@@ -580,6 +582,14 @@ export class World {
     if (!tab) return;
     const login = this.server.login(this.serverNow());
     this.#startSession(login.family);
+    // A logout called at this very instant in another tab (which had not heard of this login): the two
+    // calls are concurrent (one clock millisecond) and the library ranks the logout first unless this tab
+    // heard of it before its login. Either order is right; every tab must still end on one record.
+    const logout = this.#lastLogoutCall;
+    if (logout && logout.at === this.clock.now && logout.tab !== tab && !tab.disposed) {
+      this.count('login:concurrent-with-logout');
+      Object.assign(this.session, { loggedOut: true, logoutBy: logout.tab, concurrentLogout: true });
+    }
     this.jar = login.refreshToken;
     this.#excuseAll('login');
     for (const other of this.tabs) other.knowsLogout = false;
@@ -607,6 +617,17 @@ export class World {
       session.loggedOut = true;
       session.logoutBy = tab;
       if (concurrent) session.concurrentLogout = true;
+      this.#lastLogoutCall = { at: this.clock.now, tab };
+      // A login called before this logout, in a tab this one has not heard from yet, started a newer
+      // session: the library ranks this logout, called later, above it, so it ends that session too. At
+      // the very same instant the two calls are concurrent (a logout wins a tie, unless the login's tab had
+      // already heard of it): either order is right.
+      const newer = this.session;
+      if (newer !== session && newer.startedAt !== undefined && newer.startedAt <= this.clock.now) {
+        const concurrentCall = newer.startedAt === this.clock.now;
+        this.count(concurrentCall ? 'logout:same-instant-as-login' : 'logout:after-an-unheard-login');
+        Object.assign(newer, { loggedOut: true, logoutBy: tab, concurrentLogout: concurrentCall });
+      }
     }
     this.#excuseAll('logout');
     if (!tab.disposed) {

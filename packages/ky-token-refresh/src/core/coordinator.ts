@@ -490,12 +490,16 @@ export class Coordinator {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const wait of this.#waits) wait.abort(new DisposedError());
-    this.#unsubscribe();
     // Work in flight (bounded) may still have to broadcast what it stores: close the channel after it.
-    // (Work may add more as it settles: a write given up adds its late landing.)
+    // (Work may add more as it settles: a write given up adds its late landing.) Until then this instance
+    // still answers hellos: a login or logout it is still writing may be known nowhere else (its store write
+    // hanging), and a tab that opens meanwhile would otherwise start from the store's older record.
     const drained = (): Promise<void> =>
       this.#pending.size === 0 ? Promise.resolve() : Promise.all(this.#pending).then(drained);
-    void drained().then(() => this.#io.close());
+    void drained().then(() => {
+      this.#unsubscribe();
+      this.#io.close();
+    });
     this.#listeners.clear();
     this.#onNewer.clear();
   }
@@ -928,10 +932,15 @@ export class Coordinator {
   }
 
   #onMessage(message: unknown): void {
-    if (this.#disposed || !isChannelMessage(message) || message.tabId === this.tabId) return;
+    if (!isChannelMessage(message) || message.tabId === this.tabId) return;
     const { type, generation, epoch } = message;
     const current = this.#current;
     const order = compareVersions(message, current);
+    // Disposed, draining its last writes (see `dispose()`): it only tells newer tabs what it holds.
+    if (this.#disposed) {
+      if (type === 'hello' && order < 0) this.#broadcast(current);
+      return;
+    }
     if (type === 'hello') {
       // A tab that just started holds an older record than this one (its store read missed a write that
       // failed): tell it. One at this tab's version may still miss a newer record on its way here (a logout
