@@ -13,6 +13,8 @@ reports=(
   packages/ky-token-refresh/test-results/browser.json
   packages/ky-token-refresh/test-results/sim-contract.json
   packages/ky-token-refresh/test-results/sim.json
+  packages/ky-token-refresh/test-results/node-contract.json
+  packages/ky-token-refresh/test-results/node.json
   e2e/results/report.json
   e2e/results/kit-report.json
 )
@@ -24,6 +26,8 @@ step "build (mock-auth-server)"; pnpm --filter mock-auth-server run build
 step "typecheck";       pnpm -r --workspace-concurrency=1 run typecheck
 step "lint (biome)";    pnpm exec biome ci .
 step "unit tests (Node) and e2e (Playwright, chromium)"; pnpm -r --workspace-concurrency=1 run test
+step "Node door (file adapters: contract suites, real files, real processes against the Node mock)"
+pnpm --filter ky-token-refresh run test:node
 step "simulation (fast-check scheduler: adapter contract, negative controls, pinned schedules, >= 5,000 schedules)"
 SIM_CI_RUNS=5000 pnpm --filter ky-token-refresh run test:sim
 step "browser tests (vitest browser mode, chromium)"; pnpm --filter ky-token-refresh run test:browser

@@ -27,6 +27,11 @@ export interface ChannelTransport {
   ready(channel: Channel): Promise<void>;
   /** Whether a throwing listener is isolated (reported, not thrown into the transport). */
   isolatesListenerErrors: boolean;
+  /**
+  Whether a `'token'` message arrives without its `token` (the Node file channel never writes tokens to its
+  directory; receivers read the store instead). Everything else about the message must arrive unchanged.
+  */
+  redactsTokens?: boolean;
 }
 
 export interface StoreTransport {

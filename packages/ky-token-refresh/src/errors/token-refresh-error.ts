@@ -6,7 +6,8 @@ export type TokenRefreshErrorCode =
   | 'ERR_REFRESH_FAILED'
   | 'ERR_REFRESH_TIMEOUT'
   | 'ERR_REPLAY_UNAVAILABLE'
-  | 'ERR_DISPOSED';
+  | 'ERR_DISPOSED'
+  | 'ERR_CREDENTIALS_FILE';
 
 /**
 Base class of every error thrown by ky-token-refresh. Never carries a token in its message or fields.

@@ -1,0 +1,145 @@
+/**
+Real processes sharing one credentials file against the Node mock's `POST /oauth/token` (form grant, strict
+preset: one-time refresh tokens with reuse detection). Naive CLIs lose the race; ky-token-refresh/node makes
+exactly one rotation per expiry.
+*/
+
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
+import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
+import { createTokenRefresh } from '../src/node/index.js';
+import { type Child, forkFixture } from './support.js';
+
+let running: RunningMockAuthServer;
+let directory: string;
+
+beforeAll(async () => {
+  running = await startMockAuthServer();
+});
+afterAll(async () => {
+  await running.close();
+});
+beforeEach(async () => {
+  await running.authServer.reset({ preset: 'strict' });
+  directory = await mkdtemp(join(tmpdir(), 'ktr-processes-'));
+});
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+interface TokenAnswer {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+}
+
+/** A password login: what `mycli login` does once. */
+const login = async (): Promise<TokenAnswer> => {
+  const response = await fetch(`${running.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=password&username=ann&password=pw',
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as TokenAnswer;
+};
+
+/** Log in and keep the answer in `file`, as the library (or a naive CLI) would. */
+const loginInto = async (file: string, mode: 'library' | 'naive'): Promise<TokenAnswer> => {
+  const answer = await login();
+  if (mode === 'naive') {
+    writeFileSync(
+      file,
+      JSON.stringify({ access_token: answer.access_token, refresh_token: answer.refresh_token }),
+    );
+    return answer;
+  }
+  const auth = createTokenRefresh({
+    credentialsFile: file,
+    isAuthorizedUrl: () => false,
+    refresh: () => null,
+  });
+  await auth.setToken({
+    accessToken: answer.access_token,
+    refreshToken: answer.refresh_token,
+    expiresAt: Date.now() + answer.expires_in * 1000,
+  });
+  auth.dispose();
+  return answer;
+};
+
+interface Results {
+  results: { status: number; error?: string }[];
+  token: string | null;
+}
+
+const start = async (count: number, mode: 'library' | 'naive', file: string): Promise<Child[]> => {
+  const children = Array.from({ length: count }, () => forkFixture('cli.ts', [mode, file, running.url]));
+  await Promise.all(children.map((child) => child.next('ready', 15_000)));
+  return children;
+};
+
+/** Expire every access token at the server, then have every process call at once. */
+const round = async (children: Child[], count = 1): Promise<Results[]> => {
+  await running.authServer.expireAccessTokens();
+  for (const child of children) child.send({ type: 'call', count });
+  return (await Promise.all(children.map((child) => child.next('results', 20_000)))) as unknown as Results[];
+};
+
+test('3 processes (2 CLIs and a tool) on one credentials file, 20 expiries: naive ones lose the race, the library rotates once per expiry', async () => {
+  // Naive: each refreshes on its own with the refresh token it read.
+  const naiveFile = join(directory, 'naive.json');
+  await loginInto(naiveFile, 'naive');
+  const naive = await start(3, 'naive', naiveFile);
+  const naiveOutcomes: Results[] = [];
+  for (let index = 0; index < 20; index++) naiveOutcomes.push(...(await round(naive)));
+  const naiveStats = await running.authServer.stats();
+  const naiveFailed = naiveOutcomes.flatMap(({ results }) => results).filter(({ status }) => status !== 200);
+  expect(naiveFailed.length).toBeGreaterThan(0);
+  expect(naiveStats.reuseDetections + (naiveStats.refreshFailures.reused ?? 0)).toBeGreaterThan(0);
+  expect(naiveStats.familyRevocations).toBeGreaterThan(0);
+  for (const child of naive) child.send({ type: 'exit' });
+
+  // ky-token-refresh/node: one refresh for the three, every request succeeds, all end on one token.
+  await running.authServer.reset({ preset: 'strict' });
+  const file = join(directory, 'credentials.json');
+  await loginInto(file, 'library');
+  const processes = await start(3, 'library', file);
+  const outcomes: Results[][] = [];
+  for (let index = 0; index < 20; index++) outcomes.push(await round(processes));
+  const stats = await running.authServer.stats();
+  expect(outcomes.flat().flatMap(({ results }) => results)).toEqual(
+    Array.from({ length: 60 }, () => ({ status: 200 })),
+  );
+  expect(stats.rotations).toBe(20);
+  expect(stats.refreshFailures).toEqual({});
+  expect(stats.reuseDetections).toBe(0);
+  expect(stats.familyRevocations).toBe(0);
+  for (const results of outcomes) expect(new Set(results.map(({ token }) => token)).size).toBe(1);
+  // The file holds the refresh token the server issued last, and no process ever logged a token.
+  const stored = JSON.parse(await readFile(file, 'utf8')) as { record: { refreshToken?: string } };
+  expect(stored.record.refreshToken).toMatch(/^[\w-]{43}$/);
+  for (const child of processes) child.send({ type: 'exit' });
+  await Promise.all(processes.map((child) => child.exit()));
+}, 120_000);
+
+test('20 processes × 10 requests at one expiry: one rotation, 200 successes', async () => {
+  const file = join(directory, 'credentials.json');
+  await loginInto(file, 'library');
+  const processes = await start(20, 'library', file);
+  const started = Date.now();
+  const outcomes = await round(processes, 10);
+  const tookMs = Date.now() - started;
+  const stats = await running.authServer.stats();
+  expect(outcomes.flatMap(({ results }) => results).filter(({ status }) => status === 200)).toHaveLength(200);
+  expect(stats.rotations).toBe(1);
+  expect(stats.refreshFailures).toEqual({});
+  expect(new Set(outcomes.map(({ token }) => token)).size).toBe(1);
+  // Bounded: well inside the refresh timeout of each process.
+  expect(tookMs).toBeLessThan(15_000);
+  for (const child of processes) child.send({ type: 'exit' });
+  await Promise.all(processes.map((child) => child.exit()));
+}, 120_000);
