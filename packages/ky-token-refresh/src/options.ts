@@ -215,8 +215,7 @@ export const normalizeOptions = (options: TokenRefreshOptions): NormalizedOption
   if (options.refresh === undefined)
     fail('`refresh` must be a function that resolves to the new access token.');
   if (normalized.holdRefreshToken === true && normalized.persistToken === false)
-    fail(
-      '`holdRefreshToken: true` needs `persistToken: true`: the shared store is where other tabs and processes read the refresh token.',
-    );
+    // The shared store is where other tabs and processes read the refresh token.
+    fail('`holdRefreshToken` needs `persistToken`.');
   return normalized as unknown as NormalizedOptions;
 };

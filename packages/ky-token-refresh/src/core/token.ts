@@ -82,9 +82,8 @@ export const normalizeToken = (
   const refreshToken = typeof value === 'object' ? value.refreshToken : undefined;
   if (refreshToken !== undefined) {
     if (!holdsRefreshToken) {
-      throw new TypeError(
-        `${what} has a refreshToken, but \`holdRefreshToken\` is off: the library would keep it in the shared store. Set \`holdRefreshToken: true\` (see the README, "The refresh token in the record"), or keep it in an HttpOnly cookie.`,
-      );
+      // (The README, "The refresh token in the record", says why it is off by default.)
+      throw new TypeError(`${what}.refreshToken needs the \`holdRefreshToken\` option.`);
     }
     if (typeof refreshToken !== 'string' || refreshToken === '') {
       throw new TypeError(`${what}.refreshToken must be a non-empty string.`);
