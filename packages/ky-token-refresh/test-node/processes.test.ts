@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
 import { createTokenRefresh } from '../src/node/index.js';
 import { type Child, forkFixture } from './support.js';
@@ -143,3 +143,73 @@ test('20 processes × 10 requests at one expiry: one rotation, 200 successes', a
   for (const child of processes) child.send({ type: 'exit' });
   await Promise.all(processes.map((child) => child.exit()));
 }, 120_000);
+
+describe('a process killed (SIGKILL) while it holds the refresh lock', () => {
+  const startWithFault = async (file: string, fault: 'stall-before' | 'stall-after') => {
+    const holder = forkFixture('cli.ts', ['library', file, running.url, fault, '1000']);
+    const others = [0, 1].map(() => forkFixture('cli.ts', ['library', file, running.url, 'none', '1000']));
+    await Promise.all([holder, ...others].map((child) => child.next('ready', 15_000)));
+    return { holder, others };
+  };
+
+  test('before its refresh reached the server: another process takes over after the lease, one rotation, every request succeeds', async () => {
+    const file = join(directory, 'credentials.json');
+    await loginInto(file, 'library');
+    const { holder, others } = await startWithFault(file, 'stall-before');
+    await running.authServer.expireAccessTokens();
+    holder.send({ type: 'call', count: 1 });
+    await holder.next('refreshing');
+    for (const child of others) child.send({ type: 'call', count: 2 });
+    holder.process.kill('SIGKILL');
+    const started = Date.now();
+    const outcomes = (await Promise.all(
+      others.map((child) => child.next('results', 20_000)),
+    )) as unknown as Results[];
+    expect(outcomes.flatMap(({ results }) => results)).toEqual(
+      Array.from({ length: 4 }, () => ({ status: 200 })),
+    );
+    const stats = await running.authServer.stats();
+    expect(stats.rotations).toBe(1);
+    expect(stats.refreshFailures).toEqual({});
+    // Taken over once the 1 s lease ran out, within the waiters' refreshTimeoutMs (5 s).
+    expect(Date.now() - started).toBeLessThan(5_000);
+  }, 60_000);
+
+  test('after the server rotated, before the write: on a strict server the rotation is lost and the others end the session with a typed error, nothing hangs', async () => {
+    const file = join(directory, 'credentials.json');
+    await loginInto(file, 'library');
+    const { holder, others } = await startWithFault(file, 'stall-after');
+    await running.authServer.expireAccessTokens();
+    holder.send({ type: 'call', count: 1 });
+    await holder.next('rotated');
+    holder.process.kill('SIGKILL');
+    for (const child of others) child.send({ type: 'call', count: 1 });
+    const outcomes = (await Promise.all(
+      others.map((child) => child.next('results', 20_000)),
+    )) as unknown as Results[];
+    for (const result of outcomes.flatMap(({ results }) => results))
+      expect(result).toMatchObject({ status: 0, error: 'ERR_SESSION_EXPIRED' });
+    const stats = await running.authServer.stats();
+    expect(stats.rotations).toBe(1);
+    expect(stats.refreshRequests).toBe(2);
+  }, 60_000);
+
+  test('after the server rotated, before the write: a server with a grace window (okta) answers the takeover, every request succeeds', async () => {
+    await running.authServer.reset({ preset: 'okta' });
+    const file = join(directory, 'credentials.json');
+    await loginInto(file, 'library');
+    const { holder, others } = await startWithFault(file, 'stall-after');
+    await running.authServer.expireAccessTokens();
+    holder.send({ type: 'call', count: 1 });
+    await holder.next('rotated');
+    holder.process.kill('SIGKILL');
+    for (const child of others) child.send({ type: 'call', count: 1 });
+    const outcomes = (await Promise.all(
+      others.map((child) => child.next('results', 20_000)),
+    )) as unknown as Results[];
+    expect(outcomes.flatMap(({ results }) => results)).toEqual([{ status: 200 }, { status: 200 }]);
+    const stats = await running.authServer.stats();
+    expect(stats.graceHits).toBe(1);
+    expect(stats.refreshFailures).toEqual({});
+  }, 60_000);
+});
