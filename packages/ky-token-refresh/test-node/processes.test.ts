@@ -77,7 +77,9 @@ interface Results {
 }
 
 const start = async (count: number, mode: 'library' | 'naive', file: string): Promise<Child[]> => {
-  const children = Array.from({ length: count }, () => forkFixture('cli.ts', [mode, file, running.url]));
+  const children = Array.from({ length: count }, () =>
+    forkFixture('cli.ts', [mode, file, running.url], { capture: true }),
+  );
   await Promise.all(children.map((child) => child.next('ready', 15_000)));
   return children;
 };
@@ -106,7 +108,7 @@ test('3 processes (2 CLIs and a tool) on one credentials file, 20 expiries: naiv
   // ky-token-refresh/node: one refresh for the three, every request succeeds, all end on one token.
   await running.authServer.reset({ preset: 'strict' });
   const file = join(directory, 'credentials.json');
-  await loginInto(file, 'library');
+  const first = await loginInto(file, 'library');
   const processes = await start(3, 'library', file);
   const outcomes: Results[][] = [];
   for (let index = 0; index < 20; index++) outcomes.push(await round(processes));
@@ -124,6 +126,9 @@ test('3 processes (2 CLIs and a tool) on one credentials file, 20 expiries: naiv
   expect(stored.record.refreshToken).toMatch(/^[\w-]{43}$/);
   for (const child of processes) child.send({ type: 'exit' });
   await Promise.all(processes.map((child) => child.exit()));
+  const output = processes.map((child) => child.output).join('\n');
+  for (const token of [first.access_token, first.refresh_token, stored.record.refreshToken as string])
+    expect(output).not.toContain(token);
 }, 120_000);
 
 test('20 processes × 10 requests at one expiry: one rotation, 200 successes', async () => {

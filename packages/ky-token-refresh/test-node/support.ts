@@ -35,6 +35,8 @@ export class Child {
   readonly #messages: Message[] = [];
   readonly #waiters = new Set<() => void>();
   exited = false;
+  /** What it wrote to stdout and stderr, when forked with `capture` (else it goes to the test's output). */
+  output = '';
 
   constructor(child: ChildProcess) {
     this.process = child;
@@ -42,6 +44,11 @@ export class Child {
       this.#messages.push(message);
       for (const waiter of [...this.#waiters]) waiter();
     });
+    const keep = (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     child.on('exit', () => {
       this.exited = true;
       for (const waiter of [...this.#waiters]) waiter();
@@ -110,12 +117,12 @@ when the tests run as root (so that file permissions apply to it), as this user 
 export const forkFixture = (
   script: string,
   args: string[],
-  options: { asOtherUser?: boolean } = {},
+  options: { asOtherUser?: boolean; capture?: boolean } = {},
 ): Child => {
   const child = new Child(
     fork(fileURLToPath(new URL(`./fixtures/${script}`, import.meta.url)), args, {
       execArgv: ['--disable-warning=ExperimentalWarning', '--import', register],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', options.capture ? 'pipe' : 'inherit', options.capture ? 'pipe' : 'inherit', 'ipc'],
       ...(options.asOtherUser && isRoot ? { uid: 65534, gid: 65534 } : {}),
     }),
   );
