@@ -1,6 +1,15 @@
-/** Surface an error nobody awaits (a throwing listener or callback, a failed adapter call) without throwing. */
+/**
+Surface an error nobody awaits (a throwing listener or callback, a failed adapter call) without throwing:
+`reportError` where there is one (browsers, Deno), else a process warning (Node: printed to stderr, and a
+`'warning'` event). The library's errors never carry a token.
+*/
 export const report = (error: unknown): void => {
-  (globalThis as { reportError?: (error: unknown) => void }).reportError?.(error);
+  const scope = globalThis as {
+    reportError?: (error: unknown) => void;
+    process?: { emitWarning?: (warning: Error) => void };
+  };
+  if (scope.reportError) scope.reportError(error);
+  else scope.process?.emitWarning?.(error instanceof Error ? error : new Error(String(error)));
 };
 
 /**
