@@ -4,7 +4,7 @@ import type { Adapters, Channel, ChannelMessage, TokenRecord } from './types.js'
 /** What a bounded adapter call gives back: its value, or why there is none. Never a rejection. */
 export type Outcome<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: unknown };
+  | { readonly ok: false; readonly error: unknown; readonly timedOut?: true };
 
 /**
 Settle with the outcome of `call` (a synchronous throw included) within `ms`. A call that has not settled by
@@ -20,7 +20,7 @@ export const bounded = <T>(
   new Promise((resolve) => {
     const timer = setTimeout(() => {
       onGiveUp?.();
-      resolve({ ok: false, error: new Error(`${what} did not answer within ${ms} ms.`) });
+      resolve({ ok: false, timedOut: true, error: new Error(`${what} did not answer within ${ms} ms.`) });
     }, ms);
     const settle = (outcome: Outcome<T>) => {
       clearTimeout(timer);
@@ -62,11 +62,33 @@ export class GuardedAdapters {
 
   /** The shared record (`undefined` when none is stored yet). */
   read(): Promise<Outcome<TokenRecord | undefined>> {
-    return bounded(
-      () => this.#adapters.then((adapters) => adapters.store.get()),
-      this.#storeTimeoutMs,
-      'store.get()',
+    return this.#reported(
+      bounded(
+        () => this.#adapters.then((adapters) => adapters.store.get()),
+        this.#storeTimeoutMs,
+        'store.get()',
+      ),
     );
+  }
+
+  /** Store errors already reported (by name and message): each is reported once, not at every call. */
+  readonly #seen = new Set<string>();
+
+  /**
+  Report a store call's failure the first time it is seen: the coordinator goes on without the store, and
+  the app still learns why (a corrupt credentials file, a quota error). Time-outs are not reported.
+  */
+  async #reported<T>(call: Promise<Outcome<T>>): Promise<Outcome<T>> {
+    const outcome = await call;
+    if (!outcome.ok && !outcome.timedOut) {
+      const error = outcome.error;
+      const key = error instanceof Error ? `${error.name}:${error.message}` : String(error);
+      if (!this.#seen.has(key)) {
+        this.#seen.add(key);
+        report(error);
+      }
+    }
+    return outcome;
   }
 
   /**
@@ -80,13 +102,15 @@ export class GuardedAdapters {
     late: () => (current: TokenRecord | undefined) => TokenRecord = () => updater,
   ): Promise<Outcome<TokenRecord>> {
     let run = updater;
-    return bounded(
-      () => this.#adapters.then((adapters) => adapters.store.update((current) => run(current))),
-      this.#storeTimeoutMs,
-      'store.update()',
-      () => {
-        run = late();
-      },
+    return this.#reported(
+      bounded(
+        () => this.#adapters.then((adapters) => adapters.store.update((current) => run(current))),
+        this.#storeTimeoutMs,
+        'store.update()',
+        () => {
+          run = late();
+        },
+      ),
     );
   }
 

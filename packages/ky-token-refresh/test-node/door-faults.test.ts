@@ -1,0 +1,123 @@
+/**
+The Node door when its credentials file goes wrong mid-run: corrupt, deleted, replaced by another login.
+Nothing hangs, no request is lost for it, the file is never overwritten when it cannot be read, and the
+app hears why (a process warning carrying the `CredentialsFileError`).
+*/
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
+import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
+import { createTokenRefresh, isCredentialsFileError, type TokenRefresh } from '../src/node/index.js';
+
+let running: RunningMockAuthServer;
+let directory: string;
+let file: string;
+const warnings: Error[] = [];
+const onWarning = (warning: Error) => warnings.push(warning);
+const instances: TokenRefresh[] = [];
+
+beforeAll(async () => {
+  running = await startMockAuthServer();
+  process.on('warning', onWarning);
+});
+afterAll(async () => {
+  process.off('warning', onWarning);
+  await running.close();
+});
+beforeEach(async () => {
+  await running.authServer.reset({ preset: 'strict' });
+  directory = await mkdtemp(join(tmpdir(), 'ktr-door-faults-'));
+  file = join(directory, 'credentials.json');
+  warnings.length = 0;
+});
+afterEach(async () => {
+  for (const auth of instances.splice(0)) auth.dispose();
+  await rm(directory, { recursive: true, force: true });
+});
+
+interface TokenAnswer {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+}
+
+const tokenGrant = async (body: Record<string, string>): Promise<TokenAnswer> => {
+  const response = await fetch(`${running.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(body),
+  });
+  if (!response.ok)
+    throw Object.assign(new Error(`token endpoint: ${response.status}`), { status: response.status });
+  return (await response.json()) as TokenAnswer;
+};
+
+const asResult = (answer: TokenAnswer) => ({
+  accessToken: answer.access_token,
+  refreshToken: answer.refresh_token,
+  expiresAt: Date.now() + answer.expires_in * 1000,
+});
+
+const create = (): TokenRefresh => {
+  const auth = createTokenRefresh({
+    credentialsFile: file,
+    isAuthorizedUrl: (url) => url.origin === running.url,
+    refreshBeforeExpiryMs: 0,
+    refreshTimeoutMs: 3000,
+    refresh: async ({ refreshToken }) =>
+      asResult(await tokenGrant({ grant_type: 'refresh_token', refresh_token: refreshToken ?? '' })),
+  });
+  instances.push(auth);
+  return auth;
+};
+
+const loggedIn = async (): Promise<TokenRefresh> => {
+  const auth = create();
+  await auth.setToken(
+    asResult(await tokenGrant({ grant_type: 'password', username: 'ann', password: 'pw' })),
+  );
+  return auth;
+};
+
+test('a credentials file corrupted mid-run: the request succeeds on the token in memory, the file is left as it is, and the app is warned with a CredentialsFileError', async () => {
+  const auth = await loggedIn();
+  await writeFile(file, '{ not json');
+  await running.authServer.expireAccessTokens();
+  const response = await auth.fetch(`${running.url}/api/me`);
+  expect(response.status).toBe(200);
+  expect(await readFile(file, 'utf8')).toBe('{ not json');
+  const reported = warnings.filter(isCredentialsFileError);
+  expect(reported.length).toBeGreaterThan(0);
+  expect(reported[0]).toMatchObject({ code: 'ERR_CREDENTIALS_FILE', reason: 'corrupt' });
+  expect((await running.authServer.stats()).rotations).toBe(1);
+});
+
+test('a credentials file deleted mid-run: the next refresh writes it again', async () => {
+  const auth = await loggedIn();
+  await unlink(file);
+  await running.authServer.expireAccessTokens();
+  expect((await auth.fetch(`${running.url}/api/me`)).status).toBe(200);
+  const stored = JSON.parse(await readFile(file, 'utf8')) as {
+    record: { token: string; refreshToken: string };
+  };
+  expect(stored.record.token).toBe(auth.getToken());
+  expect(stored.record.refreshToken).toMatch(/^[\w-]{43}$/);
+});
+
+test('a credentials file replaced by a login in another process: this process takes the newer login, its old refresh token is not presented', async () => {
+  const auth = await loggedIn();
+  await running.authServer.expireAccessTokens();
+  // Another process (`mycli login` again) logs in and writes the file.
+  const other = create();
+  await other.setToken(
+    asResult(await tokenGrant({ grant_type: 'password', username: 'ann', password: 'pw' })),
+  );
+  const newer = other.getToken();
+  other.dispose();
+  expect((await auth.fetch(`${running.url}/api/me`)).status).toBe(200);
+  expect(auth.getToken()).toBe(newer);
+  const stats = await running.authServer.stats();
+  expect(stats.refreshRequests).toBe(0);
+  expect(stats.refreshFailures).toEqual({});
+});
