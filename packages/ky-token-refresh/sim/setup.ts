@@ -7,3 +7,9 @@ import { vi } from 'vitest';
 
 vi.mock('broadcast-channel', () => import('./package-channel.js'));
 await import('broadcast-channel');
+
+// What the library reports (a store fault, a throwing listener) goes to `reportError` where there is one,
+// else to a process warning. A schedule's faults are the world's own doing and its invariants judge the
+// outcome: the sim runs like a page whose reportError is silent, not flooding stderr over a million
+// schedules.
+(globalThis as { reportError?: (error: unknown) => void }).reportError ??= () => {};
