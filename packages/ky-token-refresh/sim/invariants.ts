@@ -61,6 +61,55 @@ const knownDuring = (world: World, request: RequestRecord): boolean =>
   ((request.error instanceof HTTPError && request.error.response.status === 401) ||
     request.error instanceof UnauthorizedAnswer);
 
+/**
+`holdRefreshToken`, once idle, when the store had no faults: the stored record's refresh token is the server's
+live one of the session of its access token (neither rotated nor displaced: unless that rotation was made for
+a tab that died or gave up, whose child never reached the record), and a record without a token (a logout, a
+refusal) has none. No tab's `stats()` holds one.
+*/
+const checkHeldRefreshToken = (world: World): void => {
+  if (!world.hold) return;
+  for (const tab of world.tabs) if (!tab.dead) world.noRefreshToken(tab, 'stats()', tab.auth.stats());
+  const record = world.storeHub.value;
+  if (world.sabotage.noCrossTab || world.input.storeFaults.length > 0 || record === undefined) return;
+  const { refreshToken } = record;
+  if (record.token === null) {
+    if (refreshToken !== undefined)
+      world.violation(
+        `idle: the store's record without a token (${record.reason ?? 'none'}) holds refresh token ${refreshToken}`,
+      );
+    return;
+  }
+  const { tokens, families } = world.server.state;
+  const family = world.server.tokens.get(record.token)?.family;
+  const issued = refreshToken === undefined ? undefined : tokens[refreshToken];
+  const live = Object.entries(tokens)
+    .filter(([, token]) => token.familyId === family && token.usedAt === null && token.displacedAt === null)
+    .map(([value]) => value);
+  const what = `the store's record (generation ${record.generation}, family ${family}) holds refresh token ${refreshToken ?? 'none'}; the server's live one: ${live.join(', ') || 'none'}`;
+  if (refreshToken === undefined || issued === undefined || issued.familyId !== family) {
+    world.violation(`idle: ${what}`);
+    return;
+  }
+  if (families[issued.familyId]?.revoked != null) world.count('idle:store-refresh-token-revoked');
+  if (issued.usedAt === null && issued.displacedAt === null) return;
+  // The session was logged out in a tab that died before its logout reached the store (its message told
+  // the others, whose refresh answers then went nowhere): counted, as for the tabs above.
+  const session = world.sessionOf(record.token);
+  if (session?.loggedOut && session.logoutBy?.dead && !session.logoutStored) {
+    world.count('idle:logout-caller-died');
+    return;
+  }
+  // Rotated for a tab that died or gave up (its child never reached the record), or displaced by a
+  // presentation the world judged unavoidable (a request left behind): counted.
+  const unavoidable = Object.keys(world.counts).some((key) => key.startsWith('hold:rotated-presented:'));
+  if (issued.usedAt !== null ? world.rotationLost(refreshToken) : unavoidable) {
+    world.count('idle:store-refresh-token-lost');
+    return;
+  }
+  world.violation(`idle: ${issued.usedAt !== null ? 'rotated' : 'displaced'}: ${what}`);
+};
+
 export const checkEnd = (world: World): void => {
   for (const call of world.calls) {
     if (!call.settled && !call.tab.dead) world.violation(`tab ${call.tab.id}: ${call.label} never settled`);
@@ -118,6 +167,7 @@ export const checkEnd = (world: World): void => {
         `idle: logout not final: tab ${tab.id} holds a token of session ${session.index}, logged out by tab ${session.logoutBy?.id}`,
       );
   }
+  checkHeldRefreshToken(world);
   // Live tabs converge on the stored record once the world is idle.
   if (world.input.storeFaults.length > 0 || world.storeHub.value === undefined) return;
   const record = world.storeHub.value;

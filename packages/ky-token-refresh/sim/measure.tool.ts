@@ -31,6 +31,23 @@ const cases: { name: string; disabled: string; sabotage?: string; signature?: Re
     sabotage: 'lost-logout',
     signature: /logout not final|after logout|idle:/,
   },
+  {
+    name: 'control: refresh() presents its own last refresh token (holdRefreshToken)',
+    disabled: '',
+    sabotage: 'stale-refresh-token',
+    signature: /after it rotated/,
+  },
+  {
+    name: 'control: token messages carry the refresh token (holdRefreshToken)',
+    disabled: '',
+    sabotage: 'leak-refresh-token',
+    signature: /in a channel message/,
+  },
+  {
+    name: 'open hold-store: a store fault lets a rotated refresh token out (holdRefreshToken)',
+    disabled: '',
+    signature: /hold-store/,
+  },
   { name: 'issue 16 defect 1 on dd2633a: refresh() through a door', disabled: only('refresh-door') },
   { name: "every fault class (today's main)", disabled: '' },
   { name: 'issue 8 defect 1: store get/update reject or hang', disabled: only('store') },

@@ -106,6 +106,12 @@ export interface WorldInput {
   lock?: LockKind;
   /** The channel adapter of every tab (likewise: a native and a fallback channel do not meet). Default `native`. */
   channel?: ChannelKind;
+  /**
+  `holdRefreshToken` of every tab (one app, one config; it needs `persistToken`, so it is off whenever that
+  is): logins hand the tab `{ accessToken, refreshToken }` instead of setting the cookie, and refresh()
+  presents `context.refreshToken` in its request body instead of the cookie. Default false.
+  */
+  holdRefreshToken?: boolean;
 }
 
 /** The world's own deliberate breakages (negative controls). Never in shipped code. */
@@ -126,4 +132,14 @@ export interface Sabotage {
   fastPathDropsHeader?: boolean;
   /** The channel loses every `logout` message (a logout then reaches the other tabs only through the store). */
   lostLogout?: boolean;
+  /**
+  `holdRefreshToken`: the app's refresh() presents the refresh token of the tab's own last-known record (its
+  own login's or its own last refresh answer's) instead of `context.refreshToken`, the one read under the lock.
+  */
+  staleRefreshToken?: boolean;
+  /**
+  `holdRefreshToken`: every `token` message carries the refresh token of the stored record it announces, as a
+  library that broadcast its whole record would.
+  */
+  leakRefreshToken?: boolean;
 }

@@ -10,6 +10,10 @@ export const SABOTAGES: Record<string, Sabotage> = {
   'fast-path-header': { fastPathDropsHeader: true },
   // The channel loses every logout message: the other tabs keep the logged-out session's token.
   'lost-logout': { lostLogout: true },
+  // holdRefreshToken: refresh() presents the tab's own last-known refresh token, not the one read under the lock.
+  'stale-refresh-token': { staleRefreshToken: true },
+  // holdRefreshToken: token messages carry the refresh token of the record they announce.
+  'leak-refresh-token': { leakRefreshToken: true },
 };
 
 /**
@@ -44,8 +48,8 @@ export const readEnv = (defaultRuns: number, env: NodeJS.ProcessEnv = process.en
   const known = env.SIM_KNOWN_DEFECTS ?? (env.SIM_DISABLE === 'issue8' ? 'item5' : '');
   const knownDefects = new Set(known.split(',').filter(Boolean));
   for (const name of knownDefects) {
-    if (name !== 'item5' && name !== 'F3' && name !== 'during')
-      throw new Error(`SIM_KNOWN_DEFECTS: unknown "${name}" (known: item5, F3, during)`);
+    if (name !== 'item5' && name !== 'F3' && name !== 'during' && name !== 'hold-store')
+      throw new Error(`SIM_KNOWN_DEFECTS: unknown "${name}" (known: item5, F3, during, hold-store)`);
   }
   return {
     runs: Number(env.SIM_RUNS ?? defaultRuns),

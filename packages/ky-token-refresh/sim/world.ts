@@ -11,6 +11,7 @@ import {
   isTokenRefreshError,
   LeaseLock,
   type Lock,
+  type RefreshResult,
   type TokenRefresh,
   type TokenRefreshOptions,
 } from '../src/index.js';
@@ -91,6 +92,11 @@ export interface Tab extends SimTab {
   storeSeenTick: number;
   /** onSessionExpired calls, by session, since this tab last took a token. */
   readonly expiredCalls: Map<number, number>;
+  /**
+  `holdRefreshToken`: the refresh token of the last record this tab made itself (its login's, or its own
+  refresh() answer's), what an app keeping its own copy would present (the `stale-refresh-token` control).
+  */
+  ownRefreshToken?: string;
 }
 
 export interface Session {
@@ -152,12 +158,24 @@ interface RefreshCall {
   /** Its tab was frozen while it ran (a lease holder then stops renewing). */
   frozeDuring?: boolean;
   readonly onEnd: (() => void)[];
+  /** `holdRefreshToken`: the refresh token it put in its request body (`null`: none). */
+  presented?: string | null;
 }
 
 /** A server rotation, to tell an unavoidable invalid_grant (the tab that got it died or gave up) from a bug. */
 interface Rotation {
   readonly call: RefreshCall;
   delivered: boolean;
+  /** The refresh token it issued. */
+  readonly child: string | null;
+  /** World tick at which the server made it. */
+  readonly tick: number;
+}
+
+/** The refresh endpoint's answer (`refresh_token`: with `holdRefreshToken`, when the server issued one). */
+interface RefreshAnswer {
+  access_token: string;
+  refresh_token?: string;
 }
 
 /** A second 401 that `auth.fetch` returned as the Response it is (the ky door throws HTTPError). */
@@ -171,6 +189,11 @@ export type Counts = Record<string, number>;
 
 export class World {
   readonly input: WorldInput;
+  /**
+  `holdRefreshToken` (needs `persistToken`): the refresh token lives in the shared record, and the refresh
+  request presents it in its body; else in the cookie jar (`jar`), which every refresh request carries.
+  */
+  readonly hold: boolean;
   readonly clock = new VirtualClock();
   readonly server: SimServer;
   readonly tabs: Tab[] = [];
@@ -203,12 +226,17 @@ export class World {
   #tick = 0;
   #storeWriteTick = 0;
   readonly #grantTick = new Map<SimTab, number>();
+  /** The tick of the last store call of a tab that failed or was given up, by `tab:operation`. */
+  readonly #storeFailed = new Map<string, number>();
+  /** `holdRefreshToken`: the tick at which each refresh token first reached the store. */
+  readonly #storedAt = new Map<string, number>();
   storeFaultsHit = 0;
   maxLatencyObserved = 0;
 
   constructor(s: Scheduler, input: WorldInput, sabotage: Sabotage = {}) {
     this.#s = s;
     this.input = input;
+    this.hold = input.holdRefreshToken === true && input.persistToken !== false;
     this.#sabotage = sabotage;
     this.#random = mulberry32(input.latencySeed);
     this.#refreshFaults = [...input.refreshFaults];
@@ -220,7 +248,7 @@ export class World {
         if (input.channelDelayMs > 0) this.count('fault:channel-delay');
         return input.channelDelayMs;
       },
-      storeFault: (_tab, operation) => {
+      storeFault: (tab, operation) => {
         const call = this.#storeCalls++;
         const fault: StoreFault = input.storeFaults.find((entry) => entry.call === call)?.fault ?? 'ok';
         if (fault !== 'ok') {
@@ -228,6 +256,11 @@ export class World {
           this.count(`fault:store-${operation}-${typeof fault === 'object' ? 'slow' : fault}`);
           const T = input.refreshTimeoutMs;
           this.#excuseAll('store', this.clock.now + (typeof fault === 'object' ? fault.slowMs : 0) + 4 * T);
+          // A call that fails, or that the library gives up (its bound: a quarter of refreshTimeoutMs, at
+          // most 2 s), by tab and kind.
+          const bound = Math.min(2_000, Math.max(1, Math.floor(T / 4)));
+          if (typeof fault !== 'object' || fault.slowMs >= bound)
+            this.#storeFailed.set(`${tab.id}:${operation}`, ++this.#tick);
         }
         return fault;
       },
@@ -250,6 +283,8 @@ export class World {
           const next = await inner.update(updater);
           this.#storeWriteTick = ++this.#tick;
           (tab as Tab).storeSeenTick = this.#storeWriteTick;
+          if (next.refreshToken !== undefined && !this.#storedAt.has(next.refreshToken))
+            this.#storedAt.set(next.refreshToken, this.#storeWriteTick);
           if (
             next.token === null &&
             next.reason === 'logout' &&
@@ -274,7 +309,14 @@ export class World {
           // Negative control: the channel loses every logout.
           if (sabotage.lostLogout && message.type === 'logout' && message.reason === 'logout') return;
           if (message.type === 'token') this.#learn(message.token, [epochOf(message), message.generation]);
-          inner.post(message);
+          // Negative control: a token message carries the refresh token of the record it announces.
+          const stored = this.storeHub.value;
+          const sent =
+            sabotage.leakRefreshToken && message.type === 'token' && stored && stored.token === message.token
+              ? { ...message, refreshToken: stored.refreshToken }
+              : message;
+          this.noRefreshToken(tab as Tab, 'a channel message', sent);
+          inner.post(sent);
         },
       };
     };
@@ -299,6 +341,35 @@ export class World {
 
   violation(message: string): void {
     this.violations.push(`[t=${this.clock.now - 1_767_225_600_000}ms] ${message}`);
+  }
+
+  /** A refresh token the server issued, found in `text`. */
+  #refreshTokenIn(text: string): string | undefined {
+    if (!text.includes('.r')) return undefined;
+    for (const [found] of text.matchAll(/f\d+\.r\d+(?:~d)*/g))
+      if (this.server.state.tokens[found] !== undefined) return found;
+    return undefined;
+  }
+
+  /**
+  `holdRefreshToken`: a refresh token never leaves the record: not in a channel message, an event, `stats()`,
+  or the message of an error a tab hands the app (or of its causes).
+  */
+  noRefreshToken(tab: Tab, where: string, value: unknown): void {
+    if (!this.hold) return;
+    let text: string;
+    if (value instanceof Error) {
+      const messages: string[] = [];
+      for (let error: unknown = value, depth = 0; error instanceof Error && depth < 8; depth++) {
+        messages.push(`${error.name}: ${error.message}`);
+        error = error.cause;
+      }
+      text = messages.join('\n');
+    } else text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+    const found = this.#refreshTokenIn(text);
+    if (found === undefined) return;
+    this.count('violation:refresh-token-leak');
+    this.violation(`tab ${tab.id}: refresh token ${found} in ${where}: ${text.slice(0, 200)}`);
   }
 
   latency(): number {
@@ -391,12 +462,13 @@ export class World {
     if ((input.skewMs ?? 0) !== 0) this.count('schedule:skew');
     if (input.iat === false) this.count('schedule:no-iat');
     if (input.refusalStatus === 401) this.count('schedule:refusal-401');
+    if (this.hold) this.count('schedule:hold-refresh-token');
     try {
       const first = this.openTab();
       const login = this.server.login(this.serverNow());
       this.#startSession(login.family);
-      this.jar = login.refreshToken;
-      void this.#track(first, 'setToken()', first.auth.setToken(login.accessToken));
+      const answer = this.#loggedIn(first, login);
+      void this.#track(first, 'setToken()', first.auth.setToken(answer));
       for (let index = 1; index < this.input.tabs; index++) this.openTab();
       let at = 0;
       for (const timed of this.input.ops) {
@@ -590,10 +662,24 @@ export class World {
       this.count('login:concurrent-with-logout');
       Object.assign(this.session, { loggedOut: true, logoutBy: logout.tab, concurrentLogout: true });
     }
-    this.jar = login.refreshToken;
+    const answer = this.#loggedIn(tab, login);
     this.#excuseAll('login');
     for (const other of this.tabs) other.knowsLogout = false;
-    if (!tab.disposed) await this.#track(tab, 'setToken()', tab.auth.setToken(login.accessToken));
+    if (!tab.disposed) await this.#track(tab, 'setToken()', tab.auth.setToken(answer));
+  }
+
+  /**
+  Where a login's refresh token goes: the cookie jar (the app hands the tab the access token), or, with
+  `holdRefreshToken`, the tab, with the access token (the login's answer, as `setToken()` takes it).
+  */
+  #loggedIn(tab: Tab, login: { accessToken: string; refreshToken: string }): RefreshResult {
+    if (!this.hold) {
+      this.jar = login.refreshToken;
+      return login.accessToken;
+    }
+    this.count('hold:login');
+    if (!tab.disposed) tab.ownRefreshToken = login.refreshToken;
+    return { accessToken: login.accessToken, refreshToken: login.refreshToken };
   }
 
   /**
@@ -613,6 +699,9 @@ export class World {
     // every tab ends on the same record (checked at idle), not that this logout ended that login.
     const concurrent = held === undefined && session.startedAt === this.clock.now;
     if (concurrent) this.count('logout:concurrent-with-login');
+    // `holdRefreshToken`: the refresh token the app's logout request will carry is the shared record's (the
+    // app reads its own store), read before logout() drops it from there.
+    const recorded = this.storeHub.value?.refreshToken ?? null;
     if (!tab.disposed) {
       session.loggedOut = true;
       session.logoutBy = tab;
@@ -637,15 +726,19 @@ export class World {
       tab.loggingOut = false;
       await this.step(tab, 'server:logout');
     }
-    this.server.logout(this.jar);
-    if (this.session === session) session.revoked = true;
-    else {
+    // The refresh token the request carries: the cookie in the jar now, or the one read from the record.
+    const presented = this.hold ? recorded : this.jar;
+    this.server.logout(presented);
+    const ended = this.hold ? this.#sessionOfRefreshToken(presented) : this.session;
+    if (ended === session) session.revoked = true;
+    else if (ended) {
       // A login came in between: the app's logout request carries that login's cookie, so the server ends
-      // the newer session, which no logout() ended. To its tabs that is a revocation by the server.
-      this.count('logout:revoked-newer-session');
-      this.session.revoked = true;
-      this.#refused(this.jar);
-    }
+      // the newer session, which no logout() ended. To its tabs that is a revocation by the server. (With
+      // `holdRefreshToken`: the store held another session's record than the one this tab held.)
+      this.count(this.hold ? 'hold:logout-revoked-other-session' : 'logout:revoked-newer-session');
+      ended.revoked = true;
+      this.#refused(presented);
+    } else this.count('hold:logout-without-refresh-token');
     this.jar = null;
   }
 
@@ -689,8 +782,12 @@ export class World {
       refreshBeforeExpiryMs: this.input.refreshBeforeExpiryMs,
       isAuthorizedUrl: (url) => url.origin === ORIGIN,
       persistToken: this.input.persistToken ?? true,
-      refresh: ({ signal }) => this.#refresh(tab, signal),
-      onSessionExpired: () => this.#onSessionExpired(tab),
+      holdRefreshToken: this.hold,
+      refresh: ({ signal, refreshToken }) => this.#refresh(tab, signal, refreshToken),
+      onSessionExpired: (error) => {
+        this.noRefreshToken(tab, 'the error given to onSessionExpired', error);
+        this.#onSessionExpired(tab);
+      },
     });
     const fetch = asFetch((input) => this.fetch(tab, input));
     Object.assign(tab, {
@@ -708,6 +805,8 @@ export class World {
     auth.subscribe((event) => {
       if (tab.dead) return;
       this.count(`event:${event.type}`);
+      this.noRefreshToken(tab, `a ${event.type} event`, event);
+      this.noRefreshToken(tab, 'stats()', auth.stats());
       if (event.type === 'logout') tab.knowsLogout = true;
       // A token taken after an expiry (a login whose write was slower than the refusal, a late message)
       // starts a session again as far as this tab can know: it may expire once more.
@@ -811,8 +910,9 @@ export class World {
       () => {
         call.settled = true;
       },
-      () => {
+      (error: unknown) => {
         call.settled = true;
+        this.noRefreshToken(tab, `the error of ${label}`, error);
       },
     );
   }
@@ -820,6 +920,12 @@ export class World {
   /** The session a token belongs to. */
   sessionOf(token: string | undefined): Session | undefined {
     const family = this.#familyOf(token);
+    return family === undefined ? undefined : this.#sessions.get(family);
+  }
+
+  /** The session of a refresh token (the family the server issued it in). */
+  #sessionOfRefreshToken(refreshToken: string | null): Session | undefined {
+    const family = refreshToken === null ? undefined : this.server.state.tokens[refreshToken]?.familyId;
     return family === undefined ? undefined : this.#sessions.get(family);
   }
 
@@ -909,6 +1015,7 @@ export class World {
         },
         (error: unknown) => {
           record.error = error;
+          this.noRefreshToken(tab, `the error of request ${id}`, error);
         },
       )
       .finally(() => {
@@ -1004,8 +1111,11 @@ export class World {
     });
   }
 
-  /** The app's refresh function (the README's, over the world's fetch). */
-  async #refresh(tab: Tab, signal: AbortSignal): Promise<string> {
+  /**
+  The app's refresh function (the README's, over the world's fetch). With `holdRefreshToken` it presents
+  `refreshToken` (the record's, given by the library) in its form body, and resolves to the answer's pair.
+  */
+  async #refresh(tab: Tab, signal: AbortSignal, refreshToken: string | undefined): Promise<RefreshResult> {
     // A crashed tab runs nothing (its timers still fire in this process: stop at the boundary).
     if (tab.dead) return never;
     const call: RefreshCall = {
@@ -1027,6 +1137,7 @@ export class World {
       this.violation(`tab ${tab.id}: refresh() while tab ${other.tab.id}'s refresh() is still running`);
     }
     this.#checkRedundant(tab);
+    if (this.hold) call.presented = this.#toPresent(tab, refreshToken);
     this.#calls.add(call);
     signal.addEventListener('abort', () => {
       call.abandonedAt ??= ++this.#tick;
@@ -1036,18 +1147,20 @@ export class World {
     this.#callsById.set(call.id, call);
     try {
       if (tab.ignoresSignal || tab.refreshVia === 'plain') {
+        if (this.hold) this.count('hold:refresh-via:plain');
         const answer = await ky
           .post(`${ORIGIN}/auth/refresh`, {
             ...(tab.ignoresSignal ? {} : { signal }),
             fetch: asFetch((request) => this.fetch(tab, request, call)),
             headers: { 'x-requested-with': 'fetch' },
+            ...this.#refreshBody(call),
             retry: 0,
             timeout: false,
           })
-          .json<{ access_token: string }>();
-        return answer.access_token;
+          .json<RefreshAnswer>();
+        return this.#refreshed(tab, answer);
       }
-      return await this.#refreshThroughDoor(tab, call, signal);
+      return this.#refreshed(tab, await this.#refreshThroughDoor(tab, call, signal));
     } finally {
       call.settled = true;
       this.#calls.delete(call);
@@ -1060,24 +1173,76 @@ export class World {
   is recognised and never waits behind the refresh it belongs to), with the signal handed to refresh() or
   one derived from it, as clients in between derive theirs. The call id in the URL is the app's own.
   */
-  async #refreshThroughDoor(tab: Tab, call: RefreshCall, signal: AbortSignal): Promise<string> {
+  async #refreshThroughDoor(tab: Tab, call: RefreshCall, signal: AbortSignal): Promise<RefreshAnswer> {
     this.count(`refresh-via:${tab.refreshVia}`);
+    if (this.hold) this.count(`hold:refresh-via:${tab.refreshVia}`);
     const url = `${ORIGIN}/auth/refresh?c=${call.id}`;
     const headers = { 'x-requested-with': 'fetch' };
     const via = tab.refreshVia;
     const derived = via.endsWith('-any') ? AbortSignal.any([signal]) : signal;
     if (via === 'ky' || via === 'ky-any') {
       const answer = await tab.root
-        .post(url, { signal: derived, headers, retry: 0, timeout: false })
-        .json<{ access_token: string }>();
-      return answer.access_token;
+        .post(url, { signal: derived, headers, ...this.#refreshBody(call), retry: 0, timeout: false })
+        .json<RefreshAnswer>();
+      return answer;
     }
+    const init = { method: 'POST', signal: derived, headers, ...this.#refreshBody(call) };
     const response = await (via === 'fetch-request'
-      ? tab.auth.fetch(new Request(url, { method: 'POST', signal: derived, headers }))
-      : tab.auth.fetch(url, { method: 'POST', signal: derived, headers }));
+      ? tab.auth.fetch(new Request(url, init))
+      : tab.auth.fetch(url, init));
     if (!response.ok)
       throw Object.assign(new Error(`refresh answered ${response.status}`), { status: response.status });
-    return ((await response.json()) as { access_token: string }).access_token;
+    return (await response.json()) as RefreshAnswer;
+  }
+
+  /**
+  `holdRefreshToken`: the refresh token the app's refresh() presents, the one the library gave it (the
+  `stale-refresh-token` control: the tab's own last-known one instead); checks that the library gave the
+  stored record's, read under the lock.
+  */
+  #toPresent(tab: Tab, given: string | undefined): string | null {
+    this.count(given === undefined ? 'hold:refresh-given-none' : 'hold:refresh-given');
+    if (given === undefined && this.input.storeFaults.length > 0)
+      this.count('hold:refresh-given-none:store-fault');
+    this.#checkGiven(tab, given);
+    const presented = this.#sabotage.staleRefreshToken ? (tab.ownRefreshToken ?? given) : given;
+    return presented ?? null;
+  }
+
+  /**
+  The refresh token given to refresh() is the stored record's: the library read it under the lock (checked
+  when the store has no faults, no tab freezes, and nothing was stored since this tab took the lock; a newer
+  stored record would have been adopted instead of refreshed from).
+  */
+  #checkGiven(tab: Tab, given: string | undefined): void {
+    if (this.#sabotage.noCrossTab || this.input.storeFaults.length > 0) return;
+    if (this.input.ops.some(({ op }) => op.kind === 'freeze')) return;
+    if (this.#storeWriteTick > (this.#grantTick.get(tab) ?? 0)) return;
+    const stored = this.storeHub.value;
+    if (given === stored?.refreshToken) return;
+    this.count('violation:refresh-token-given');
+    this.violation(
+      `tab ${tab.id}: refresh() given refresh token ${given ?? 'none'}, the store's record (generation ${stored?.generation ?? 'none'}, unchanged since the lock was granted) holds ${stored?.refreshToken ?? 'none'}`,
+    );
+  }
+
+  /** The body of the refresh request: none (the cookie goes with it), or the refresh token grant's form. */
+  #refreshBody(call: RefreshCall): { body?: URLSearchParams } {
+    if (!this.hold) return {};
+    const form = new URLSearchParams({ grant_type: 'refresh_token' });
+    if (call.presented) form.set('refresh_token', call.presented);
+    return { body: form };
+  }
+
+  /** What refresh() resolves to: the access token, or, with `holdRefreshToken`, the answer's pair. */
+  #refreshed(tab: Tab, answer: RefreshAnswer): RefreshResult {
+    if (!this.hold) return answer.access_token;
+    if (answer.refresh_token === undefined) {
+      this.count('hold:answer-without-refresh-token');
+      return { accessToken: answer.access_token };
+    }
+    if (!tab.dead) tab.ownRefreshToken = answer.refresh_token;
+    return { accessToken: answer.access_token, refreshToken: answer.refresh_token };
   }
 
   /**
@@ -1118,7 +1283,9 @@ export class World {
       if (call) call.onEnd.push(end);
       else end();
     }
-    const cookie = this.jar;
+    // The refresh token presented: the cookie in the jar as the request leaves, or the one in its body. All the
+    // world reasons about below (rotations, refusals and their sessions, revocations) goes by this one.
+    const cookie = this.hold ? await this.#presentedIn(input, call) : this.jar;
     const sentTick = ++this.#tick;
     const T = this.input.refreshTimeoutMs;
     switch (fault) {
@@ -1141,6 +1308,7 @@ export class World {
     await this.clock.sleep(arrival);
     await this.step(this.#serverTab, 'server:refresh');
     if (cookie === null) {
+      if (this.hold) this.count('hold:presented-none');
       return this.#deliver(tab, input, this.latency(), () => {
         this.#refused();
         return Response.json(
@@ -1149,6 +1317,8 @@ export class World {
         );
       });
     }
+    // `holdRefreshToken`: a presentation after the token rotated is judged here, whatever the server answers.
+    const judged = this.hold && this.#checkPresented(tab, cookie, sentTick, call);
     let outcome: ReturnType<SimServer['refresh']>;
     if (this.input.atomic) outcome = this.server.refresh(cookie, this.serverNow());
     else {
@@ -1159,18 +1329,29 @@ export class World {
     }
     if (outcome.ok) {
       if (outcome.kind === 'rotated') this.count('server:rotation');
-      const rotation: Rotation = { call: call as RefreshCall, delivered: false };
+      const rotation: Rotation = {
+        call: call as RefreshCall,
+        delivered: false,
+        child: outcome.refreshToken,
+        tick: ++this.#tick,
+      };
       if (outcome.kind === 'rotated') this.#rotations.set(cookie, rotation);
       const wait = fault === 'late' ? T + 1 + this.latency() : this.latency();
       return this.#deliver(tab, input, wait, () => {
         rotation.delivered = true;
+        if (this.hold) {
+          // The new refresh token goes in the answer (left out when the server issued none: the record keeps
+          // the one presented).
+          if (outcome.refreshToken === null) return Response.json({ access_token: outcome.accessToken });
+          return Response.json({ access_token: outcome.accessToken, refresh_token: outcome.refreshToken });
+        }
         // As a browser does: the last Set-Cookie to arrive wins.
         if (outcome.refreshToken !== null) this.jar = outcome.refreshToken;
         return Response.json({ access_token: outcome.accessToken });
       });
     }
     this.count(`server:${outcome.reason}`);
-    this.#classifyRefusal(tab, cookie, outcome.reason, sentTick, call);
+    if (!judged) this.#classifyRefusal(tab, cookie, outcome.reason, sentTick, call);
     return this.#deliver(tab, input, this.latency(), () => {
       this.#refused(cookie);
       return Response.json(
@@ -1188,6 +1369,114 @@ export class World {
         .sleep(ms)
         .then(() => this.step(tab, 'refresh:answer'))
         .then(() => (input.signal.aborted ? never : answer())),
+    );
+  }
+
+  /**
+  `holdRefreshToken`: the refresh token in the form body of a refresh request (`null`: none), which must be
+  what the app's refresh() put there: the library's doors pass the refresh request on as it is.
+  */
+  async #presentedIn(input: Request, call: RefreshCall | undefined): Promise<string | null> {
+    const type = input.headers.get('content-type') ?? '';
+    // (A body a door had read already cannot be read again: that is a violation too.)
+    const body = await input.text().catch(() => undefined);
+    const form = new URLSearchParams(body ?? '');
+    const presented = form.get('refresh_token');
+    const expected = call?.presented ?? null;
+    if (
+      body === undefined ||
+      !type.startsWith('application/x-www-form-urlencoded') ||
+      form.get('grant_type') !== 'refresh_token' ||
+      (call !== undefined && presented !== expected)
+    ) {
+      this.count('violation:refresh-body');
+      this.violation(
+        `tab ${call?.tab.id ?? '?'} (refresh via ${call?.tab.refreshVia ?? '?'}): the refresh request arrived as ${JSON.stringify(type)} ${JSON.stringify(form.toString())}, refresh() sent refresh_token=${expected}`,
+      );
+    }
+    this.count(presented === null ? 'hold:refresh-request-without-token' : 'hold:refresh-request');
+    return presented;
+  }
+
+  /**
+  `holdRefreshToken`: no refresh token reaches the server after it rotated, but from a request left behind by
+  a tab that died or gave up, or when its rotation was made for such a tab (its child never reached the
+  record) or for a lease holder frozen past its lease (the lease lock's documented limit). `true`: the token
+  had rotated (and this presentation is judged).
+  */
+  #checkPresented(tab: Tab, token: string, sentTick: number, presenter: RefreshCall | undefined): boolean {
+    const rotation = this.#rotations.get(token);
+    if (rotation === undefined) return false;
+    const giver = rotation.call;
+    const kind =
+      this.#leftBehind(presenter) ??
+      this.#lostRotation(token, sentTick) ??
+      (giver?.frozeDuring && this.input.lock === 'lease' ? 'lease-frozen' : undefined);
+    if (kind !== undefined) {
+      this.count(`hold:rotated-presented:${kind}`);
+      return true;
+    }
+    const letOut = this.#storeLetOut(presenter, rotation, sentTick);
+    if (letOut !== undefined && this.#sabotage.knownDefects?.has('hold-store')) {
+      this.count(`known-defect:hold-store-${letOut}`);
+      return true;
+    }
+    this.count('violation:rotated-presented');
+    this.violation(
+      `tab ${tab.id}: presented refresh token ${token} after it rotated for tab ${giver?.tab.id ?? '?'}, whose refresh was neither dead nor abandoned` +
+        (letOut === undefined ? '' : ` (hold-store: ${letOut})`),
+    );
+    return true;
+  }
+
+  /**
+  Open finding `hold-store` (SIM_KNOWN_DEFECTS=hold-store counts it): a store fault let a rotated refresh
+  token out. The library treats the store as an optimisation, never a gate: under the lock, a read that fails
+  or is given up is refreshed over with the refresh token of the tab's own record (`read`), and a write of a
+  refresh's answer that fails or is given up releases the lock before the new refresh token is in the store
+  (`write`). With `holdRefreshToken` the store is the only way the refresh token goes from tab to tab, so the
+  next refresh presents the one that rotated (a strict server then revokes the session).
+  */
+  #storeLetOut(
+    presenter: RefreshCall | undefined,
+    rotation: Rotation,
+    sentTick: number,
+  ): 'read' | 'write' | undefined {
+    if (presenter) {
+      const failed = this.#storeFailed.get(`${presenter.tab.id}:get`) ?? 0;
+      if (failed > (this.#grantTick.get(presenter.tab) ?? 0)) return 'read';
+    }
+    const giver = rotation.call?.tab;
+    const stored = rotation.child === null ? undefined : this.#storedAt.get(rotation.child);
+    const failed = giver === undefined ? 0 : (this.#storeFailed.get(`${giver.id}:update`) ?? 0);
+    if (failed > rotation.tick && (stored === undefined || stored > sentTick)) return 'write';
+    return undefined;
+  }
+
+  /** A refresh request left behind by a tab that died or gave up: the server may see it after another's rotation. */
+  #leftBehind(presenter: RefreshCall | undefined): 'crash' | 'abandoned' | undefined {
+    if (presenter?.tab.dead) return 'crash';
+    if (presenter?.abandonedAt !== undefined) return 'abandoned';
+    return undefined;
+  }
+
+  /**
+  `token` rotated for a tab that died or gave up before `sentTick`: the child never reached the jar (or the
+  record) before a request sent at `sentTick` left.
+  */
+  #lostRotation(token: string, sentTick: number): 'crash' | 'abandoned' | undefined {
+    const giver = this.#rotations.get(token)?.call;
+    if (giver?.tab.dead && (giver.abandonedAt ?? 0) < sentTick) return 'crash';
+    if (giver?.abandonedAt !== undefined && giver.abandonedAt < sentTick) return 'abandoned';
+    return undefined;
+  }
+
+  /** Whether `token` rotated for a tab that died or gave up, or a lease holder frozen past its lease. */
+  rotationLost(token: string): boolean {
+    const giver = this.#rotations.get(token)?.call;
+    return (
+      this.#lostRotation(token, Number.POSITIVE_INFINITY) !== undefined ||
+      (giver?.frozeDuring === true && this.input.lock === 'lease')
     );
   }
 
@@ -1225,12 +1514,9 @@ export class World {
     if (reason === 'family_revoked' || reason === 'unknown_token' || reason === 'expired') return;
     // The request that presented the used token was itself left behind by a tab that died or gave up:
     // the server only sees it arrive after another tab's rotation.
-    if (presenter?.tab.dead) {
-      this.lostRotations.crash++;
-      return;
-    }
-    if (presenter?.abandonedAt !== undefined) {
-      this.lostRotations.abandoned++;
+    const left = this.#leftBehind(presenter);
+    if (left !== undefined) {
+      this.lostRotations[left]++;
       return;
     }
     if (reason === 'displaced') {
@@ -1240,15 +1526,11 @@ export class World {
         this.violation(`tab ${tab.id}: refresh refused (displaced) without an abandoned refresh before it`);
       return;
     }
-    const rotation = this.#rotations.get(cookie);
-    const giver = rotation?.call;
+    const giver = this.#rotations.get(cookie)?.call;
     // The cookie presented was the parent, so the child had not reached the jar when this request left.
-    if (giver?.tab.dead && (giver.abandonedAt ?? 0) < sentTick) {
-      this.lostRotations.crash++;
-      return;
-    }
-    if (giver?.abandonedAt !== undefined && giver.abandonedAt < sentTick) {
-      this.lostRotations.abandoned++;
+    const lost = this.#lostRotation(cookie, sentTick);
+    if (lost !== undefined) {
+      this.lostRotations[lost]++;
       return;
     }
     this.violation(
