@@ -568,4 +568,126 @@ export const pins: Record<string, Pinned> = {
       1, 2, 3, 4, 5, 6, 8, 7, 11, 10, 9, 12, 13, 16, 15, 18, 14, 19, 17, 20, 21, 22, 23, 24, 25, 26, 27,
     ],
   },
+  // H1 (issue 17, the simulation of holdRefreshToken, seed 11): tab 0 refreshes, the server rotates, and its
+  // store write outlives its bound; it used to release the lock at once, and tab 1 read the old record and
+  // presented the rotated refresh token (reuse: the session revoked). Holding the refresh token, the lock is
+  // now kept (bounded) until the new record is stored.
+  holdWriteGivenUp: {
+    input: {
+      tabs: 3,
+      preset: 'strict',
+      atomic: true,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 1000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [{ call: 5, fault: { slowMs: 250 } }],
+      refreshFaults: [],
+      channelDelayMs: 1,
+      latencySeed: 0,
+      ops: [
+        {
+          gapMs: 10000,
+          op: { kind: 'burst', tab: 0, count: 3, post: false, foreign: false, door: 'ky', body: 'json' },
+        },
+        {
+          gapMs: 0,
+          op: {
+            kind: 'burst',
+            tab: 1,
+            count: 1,
+            post: false,
+            foreign: false,
+            door: 'fetch-request',
+            body: 'json',
+          },
+        },
+        {
+          gapMs: 0,
+          op: { kind: 'burst', tab: 0, count: 1, post: false, foreign: false, door: 'fetch', body: 'json' },
+        },
+      ],
+      persistToken: true,
+      refreshVia: ['plain'],
+      skewMs: 0,
+      iat: true,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+      holdRefreshToken: true,
+    },
+    order: [
+      1, 3, 4, 2, 7, 5, 9, 10, 8, 6, 12, 13, 14, 11, 20, 18, 15, 17, 16, 19, 21, 26, 23, 25, 24, 27, 29, 28,
+      22, 30, 31, 32, 34, 36, 37, 38, 39, 33, 35, 40, 41, 42, 43, 45, 44, 47, 46,
+    ],
+  },
+  // H2 (same, seed 21): tab 3 takes the lock after tab 0 stored the new record, but its store read is given
+  // up; it refreshed with its own record's refresh token, which had rotated. Holding the refresh token, a
+  // read that fails under the lock is now a transient failure (no refresh).
+  holdReadGivenUp: {
+    input: {
+      tabs: 5,
+      preset: 'strict',
+      atomic: true,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 1000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [{ call: 11, fault: { slowMs: 250 } }],
+      refreshFaults: ['5xx'],
+      channelDelayMs: 84,
+      latencySeed: 0,
+      ops: [
+        { gapMs: 1, op: { kind: 'expire' } },
+        {
+          gapMs: 0,
+          op: { kind: 'burst', tab: 3, count: 1, post: false, foreign: false, door: 'fetch', body: 'blob' },
+        },
+        {
+          gapMs: 0,
+          op: {
+            kind: 'burst',
+            tab: 0,
+            count: 2,
+            post: false,
+            foreign: false,
+            door: 'fetch-request',
+            body: 'json',
+          },
+        },
+        {
+          gapMs: 0,
+          op: {
+            kind: 'burst',
+            tab: 1,
+            count: 1,
+            post: false,
+            foreign: false,
+            door: 'fetch-request',
+            body: 'json',
+          },
+        },
+        { gapMs: 2000, op: { kind: 'freeze', tab: 0, forMs: 1 } },
+      ],
+      persistToken: true,
+      refreshVia: ['plain'],
+      skewMs: 0,
+      iat: true,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+      holdRefreshToken: true,
+    },
+    order: [
+      4, 1, 6, 3, 2, 5, 10, 7, 9, 11, 8, 14, 13, 15, 12, 16, 17, 18, 19, 21, 20, 22, 23, 24, 25, 28, 27, 26,
+      29, 30, 48, 43, 40, 38, 47, 37, 35, 31, 33, 44, 34, 42, 46, 32, 36, 39, 45, 41, 68, 54, 52, 58, 51, 60,
+      49, 63, 50, 59, 61, 64, 65, 66, 57, 67, 53, 56, 55, 62, 69, 70, 71, 72, 73, 82, 75, 84, 80, 86, 81, 74,
+      79, 87, 77, 88, 83, 85, 76, 89, 78, 93, 92, 90, 91, 98, 96, 97, 103, 95, 100, 102, 106, 104, 94, 107,
+      101, 99, 105, 108, 109, 110, 111, 112, 113, 114, 117, 116, 115, 119, 120, 121, 118, 122,
+    ],
+  },
 };

@@ -59,4 +59,10 @@ describe('findings of issue 16, fixed', () => {
   test('W2: a logout in a tab that has not heard of an earlier login in another tab ends that login too', async () => {
     expect((await replayPinned(pins.logoutAfterAnUnheardLogin!)).violations).toEqual([]);
   });
+  test('H1: holdRefreshToken, a refresh whose store write outlives its bound: no other tab presents the rotated refresh token', async () => {
+    expect((await replayPinned(pins.holdWriteGivenUp!)).violations).toEqual([]);
+  });
+  test('H2: holdRefreshToken, a store read given up under the lock: no refresh with a refresh token that rotated', async () => {
+    expect((await replayPinned(pins.holdReadGivenUp!)).violations).toEqual([]);
+  });
 });

@@ -26,7 +26,7 @@ const describe = (error: unknown): string =>
     : String(error);
 
 /** Why a failed request is allowed to fail, or undefined when it is a violation. */
-const excuse = (request: RequestRecord): string | undefined => {
+const excuse = (request: RequestRecord, hold = false): string | undefined => {
   const { error, excuses, session } = request;
   if (request.aborted) return 'aborted';
   if (excuses.has('dispose')) return 'disposed';
@@ -44,7 +44,13 @@ const excuse = (request: RequestRecord): string | undefined => {
       ? 'timeout under a fault'
       : undefined;
   if (isRefreshFailedError(error))
-    return transient || excuses.has('lease-crash') ? 'transient refresh fault' : undefined;
+    return transient || excuses.has('lease-crash')
+      ? 'transient refresh fault'
+      : // Holding the refresh token, a store read that fails under the lock is a transient failure (no
+        // refresh with a refresh token that may have rotated).
+        hold && (excuses.has('store') || excuses.has('freeze'))
+        ? 'store fault, refresh token unknown'
+        : undefined;
   if ((error instanceof HTTPError && error.response.status === 401) || error instanceof UnauthorizedAnswer) {
     if (request.foreign) return 'foreign 401';
     return sessionOver || excuses.has('expire') || excuses.has('login') || excuses.has('stale-token')
@@ -125,9 +131,9 @@ export const checkEnd = (world: World): void => {
     const took = request.settledAt - request.startedAt;
     if (took > bound) world.violation(`${label} took ${took} ms on the virtual clock (bound ${bound} ms)`);
     if (request.ok || request.foreign) continue;
-    if (excuse(request) === undefined && knownDuring(world, request)) {
+    if (excuse(request, world.hold) === undefined && knownDuring(world, request)) {
       world.count('known-defect:during-401');
-    } else if (excuse(request) === undefined) {
+    } else if (excuse(request, world.hold) === undefined) {
       world.violation(
         `${label} failed with ${describe(request.error)}; excuses: ${[...request.excuses].join(',') || 'none'}`,
       );
@@ -146,16 +152,31 @@ export const checkEnd = (world: World): void => {
       continue;
     }
     // The logout reached the store, but the tab that stored it died before its message left it (held while
-    // it was frozen, lost at the crash), and this tab last read the store before it landed: nothing reaches
+    // it was frozen, lost at the crash), or was disposed and had released its channel when its write landed
+    // (frozen past the drain's bound), and this tab last read the store before it landed: nothing reaches
     // it before its next request (whose 401 or refresh reads the store), as with any record stored by a dead
     // tab (below). Counted.
     if (
       session?.loggedOut &&
-      session.logoutBy?.dead &&
+      (session.logoutBy?.dead || session.logoutBy?.disposed) &&
       session.logoutStoredTick !== undefined &&
       tab.storeSeenTick < session.logoutStoredTick
     ) {
       world.count('idle:logout-stored-by-a-dead-tab');
+      continue;
+    }
+    // The logout's store write never answered (a hanging store) and the tab that called it was disposed:
+    // it answers the hellos of new tabs while its last writes drain (bounded by refreshTimeoutMs), and this
+    // tab opened after that. Nothing knows of the logout any more: the documented limit. Counted.
+    const T = world.input.refreshTimeoutMs;
+    if (
+      session?.loggedOut &&
+      session.logoutBy?.disposed &&
+      !session.logoutStored &&
+      world.input.storeFaults.some(({ fault }) => fault === 'hang') &&
+      tab.openedAt > (session.logoutAt ?? 0) + T + Math.min(2_000, Math.floor(T / 4))
+    ) {
+      world.count('idle:logout-lost-with-a-hanging-store');
       continue;
     }
     if (session?.loggedOut && session.concurrentLogout) {
@@ -196,9 +217,18 @@ export const checkEnd = (world: World): void => {
       continue;
     }
     // A tab that stored a record and died before its message left it (held while it was frozen, lost at
-    // the crash): the live tabs learn the record at their next refresh (which adopts it from the store) or
-    // when they become visible; nothing reaches them before. Counted, not a violation.
-    if (token !== stored && world.tabs.some((other) => other.dead && other.auth.getToken() === stored)) {
+    // the crash), or that was disposed and had released its channel when the write landed (frozen past the
+    // drain's bound) while this tab last read the store before: the live tabs learn the record at their next
+    // refresh (which adopts it from the store) or when they become visible; nothing reaches them before.
+    // Counted, not a violation.
+    if (
+      token !== stored &&
+      world.tabs.some(
+        (other) =>
+          (other.dead || (other.disposed && tab.storeSeenTick < world.storeWriteTick)) &&
+          other.auth.getToken() === stored,
+      )
+    ) {
       world.count('idle:stored-by-a-dead-tab');
       continue;
     }

@@ -90,6 +90,8 @@ export interface Tab extends SimTab {
   lastRank: Rank;
   /** World tick of this tab's last store read or write that completed (0: none). */
   storeSeenTick: number;
+  /** Virtual time at which the tab was opened. */
+  openedAt: number;
   /** onSessionExpired calls, by session, since this tab last took a token. */
   readonly expiredCalls: Map<number, number>;
   /**
@@ -113,6 +115,8 @@ export interface Session {
   logoutStored?: boolean;
   /** World tick at which that logout record reached the store. */
   logoutStoredTick?: number;
+  /** Virtual time at which the logout that ended it was called. */
+  logoutAt?: number;
   /** Virtual time of the login that started it. */
   startedAt?: number;
   /**
@@ -225,6 +229,10 @@ export class World {
   #steps = 0;
   #tick = 0;
   #storeWriteTick = 0;
+  /** World tick of the last store write that completed. */
+  get storeWriteTick(): number {
+    return this.#storeWriteTick;
+  }
   readonly #grantTick = new Map<SimTab, number>();
   /** The tick of the last store call of a tab that failed or was given up, by `tab:operation`. */
   readonly #storeFailed = new Map<string, number>();
@@ -705,6 +713,7 @@ export class World {
     if (!tab.disposed) {
       session.loggedOut = true;
       session.logoutBy = tab;
+      session.logoutAt = this.clock.now;
       if (concurrent) session.concurrentLogout = true;
       this.#lastLogoutCall = { at: this.clock.now, tab };
       // A login called before this logout, in a tab this one has not heard from yet, started a newer
@@ -760,6 +769,7 @@ export class World {
       refreshVia: this.input.refreshVia?.[id % this.input.refreshVia.length] ?? 'plain',
       lastRank: [0, 0],
       storeSeenTick: 0,
+      openedAt: this.clock.now,
       knowsLogout: false,
       loggingOut: false,
       expiredCalls: new Map(),

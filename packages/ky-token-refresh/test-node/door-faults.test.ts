@@ -80,17 +80,18 @@ const loggedIn = async (): Promise<TokenRefresh> => {
   return auth;
 };
 
-test('a credentials file corrupted mid-run: the request succeeds on the token in memory, the file is left as it is, and the app is warned with a CredentialsFileError', async () => {
+test('a credentials file corrupted mid-run: no refresh with a refresh token that may have rotated; the request fails with a typed error whose cause says why, the file is left as it is', async () => {
   const auth = await loggedIn();
   await writeFile(file, '{ not json');
   await running.authServer.expireAccessTokens();
-  const response = await auth.fetch(`${running.url}/api/me`);
-  expect(response.status).toBe(200);
+  const error = await auth.fetch(`${running.url}/api/me`).catch((caught: unknown) => caught);
+  expect(error).toMatchObject({ code: 'ERR_REFRESH_FAILED' });
+  expect(isCredentialsFileError((error as { cause?: unknown }).cause)).toBe(true);
+  expect((error as { cause: { reason: string } }).cause.reason).toBe('corrupt');
   expect(await readFile(file, 'utf8')).toBe('{ not json');
-  const reported = warnings.filter(isCredentialsFileError);
-  expect(reported.length).toBeGreaterThan(0);
-  expect(reported[0]).toMatchObject({ code: 'ERR_CREDENTIALS_FILE', reason: 'corrupt' });
-  expect((await running.authServer.stats()).rotations).toBe(1);
+  expect((await running.authServer.stats()).refreshRequests).toBe(0);
+  // Also reported once, as a process warning.
+  expect(warnings.filter(isCredentialsFileError).length).toBeGreaterThan(0);
 });
 
 test('a credentials file deleted mid-run: the next refresh writes it again', async () => {

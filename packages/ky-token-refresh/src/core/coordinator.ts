@@ -566,7 +566,16 @@ export class Coordinator {
   /** Inside the lock: re-read the shared record (double-checked locking), else refresh. */
   async #underLock(failed: TokenRecord): Promise<TokenRecord> {
     let from: Version = failed;
-    const stored = await this.#read();
+    const read = await this.#io.read();
+    // Holding the refresh token, the store is the only place its newest value is: refreshing without it
+    // could present one that rotated (reuse, the session revoked). Transient: the next 401 tries again.
+    if (!read.ok && this.#options.holdRefreshToken)
+      throw this.#transient(
+        from,
+        read.error,
+        'The shared record could not be read (the refresh token may have rotated)',
+      );
+    const stored = read.ok ? read.value : undefined;
     // Refreshing from a logout (an explicit refresh() after it): a refusal then confirms that logout, and
     // is told as one, not as the expiry of a session.
     const isLogoutAt = (record: TokenRecord | undefined): boolean =>
@@ -723,7 +732,13 @@ export class Coordinator {
     if (!this.#accept(record, false)) return undefined;
     this.#made = record;
     this.#broadcast(record);
-    if (!written.ok && !given) this.#repair(record, (stored) => compareVersions(stored ?? from, from) > 0);
+    if (!written.ok) {
+      const newer = (stored: TokenRecord | undefined) => compareVersions(stored ?? from, from) > 0;
+      // Holding the refresh token: the others can only read the new one from the store, so the lock is
+      // kept (bounded) until it is there; released before, another holder would present the rotated one.
+      if (this.#options.holdRefreshToken) await this.#rewrite(record, newer, true);
+      else if (!given) this.#repair(record, newer);
+    }
     return record;
   }
 
@@ -755,20 +770,28 @@ export class Coordinator {
   so `dispose()` lets it finish (a page that logs out and closes at once still stores its logout).
   */
   #repair(record: TokenRecord, newer: (stored: TokenRecord | undefined) => boolean): void {
+    void this.#track(this.#rewrite(record, newer, false));
+  }
+
+  /**
+  The attempts of `#repair`: after each of `REPAIR_DELAYS_MS`, until the store takes `record` (or holds it,
+  or something newer). A write given up (it may still land) ends them, unless `untilStored`.
+  */
+  async #rewrite(
+    record: TokenRecord,
+    newer: (stored: TokenRecord | undefined) => boolean,
+    untilStored: boolean,
+  ): Promise<void> {
     const keep = this.#keeper(record, newer);
-    const attempts = async (): Promise<void> => {
-      for (const delay of REPAIR_DELAYS_MS) {
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        let given = false;
-        const written = await this.#io.write(keep, () => {
-          given = true;
-          return this.#landing(keep);
-        });
-        // Stored (or held, or superseded), or given up (it may land late): done either way.
-        if (written.ok || given) return;
-      }
-    };
-    void this.#track(attempts());
+    for (const delay of REPAIR_DELAYS_MS) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      let given = false;
+      const written = await this.#io.write(keep, () => {
+        given = true;
+        return this.#landing(keep);
+      });
+      if (written.ok || (given && !untilStored)) return;
+    }
   }
 
   /** The newest record known after `from`: the store's, or this tab's. */
