@@ -85,9 +85,15 @@ export interface OverheadResult {
   refreshCalls: number;
 }
 
-type Send = (path: string) => Promise<boolean>;
+/** One request of a variant, to `path` on the server: whether it succeeded. */
+export type Send = (path: string) => Promise<boolean>;
 
-const runVariant = async (send: Send, options: OverheadOptions, count: number) => {
+/** `count` requests of one variant, `options.concurrency` at a time: every duration, failures, wall time. */
+export const runVariant = async (
+  send: Send,
+  options: Pick<OverheadOptions, 'concurrency'>,
+  count: number,
+) => {
   const durations: number[] = [];
   let failures = 0;
   const begin = performance.now();

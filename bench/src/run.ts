@@ -6,10 +6,13 @@
      ky + hooks (and with a 401 and a replay), each in its own Node process;
   3. recovery latency at expiry vs its floor: Node (1 instance) and real Chromium (1 and 8 tabs, HTTP/2),
      with the cross-tab propagation time;
-  4. bundle size: ky-token-refresh per its size-limit entries (its size-limit CLI), and its peers (esbuild
+  4. the Node door (ky-token-refresh/node, credentialsFile): the coordination's cost per refresh (door vs the
+     same refresh() called directly), the fan-out of a commit to 20 processes waiting on the lock, and the
+     happy path of its auth.fetch vs bare fetch;
+  5. bundle size: ky-token-refresh per its size-limit entries (its size-limit CLI), and its peers (esbuild
      --bundle --minify --format=esm, gzip).
 Writes results/bench.json (every sample) and results/bench.md (the Markdown tables).
-Flags: --only=overhead,upload,node,browser,bundle  --quick (fewer rounds: a smoke run, not figures)  --http1
+Flags: --only=overhead,upload,node,browser,door,bundle  --quick (fewer rounds: a smoke run, not figures)  --http1
 (also Chromium 8 tabs over HTTP/1.1). CHROMIUM_PATH picks the browser (default /usr/bin/chromium if present).
 */
 import { existsSync } from 'node:fs';
@@ -21,6 +24,7 @@ import { resultsDir } from './lib/library.ts';
 import type { RecoverySummary } from './lib/recovery-types.ts';
 import { fixed, kilobytes, mebibytes, median, ms, ratio } from './lib/stats.ts';
 import { markdownTable, type Row, textTable } from './lib/table.ts';
+import { type NodeDoorResult, runNodeDoor } from './node-door.ts';
 import { type OverheadResult, runOverhead, variantNames } from './overhead.ts';
 import { type Protocol, runRecoveryBrowser } from './recovery-browser.ts';
 import { runRecoveryNode } from './recovery-node.ts';
@@ -35,7 +39,7 @@ const { values } = parseArgs({
   },
 });
 const parts = new Set(
-  (values.only ?? 'overhead,upload,node,browser,bundle').split(',').map((part) => part.trim()),
+  (values.only ?? 'overhead,upload,node,browser,door,bundle').split(',').map((part) => part.trim()),
 );
 const quick = values.quick;
 const command = 'pnpm --filter bench run bench';
@@ -71,6 +75,23 @@ const settings = {
     rounds: quick ? 2 : 10,
     warmup: 1,
   },
+  door: {
+    coordination: { refreshes: quick ? 10 : 50, warmup: quick ? 2 : 5 },
+    fanOut: {
+      processes: 20,
+      rounds: quick ? 2 : 10,
+      warmup: 1,
+      stepTimeoutMs: 20_000,
+      refreshTimeoutMs: 30_000,
+    },
+    happyPath: {
+      requests: quick ? 1000 : 5000,
+      rounds: quick ? 1 : 6,
+      block: 250,
+      concurrency: 50,
+      warmup: quick ? 200 : 1000,
+    },
+  },
 };
 
 const log = (line: string) => console.log(line);
@@ -95,6 +116,7 @@ const results: {
   overhead?: OverheadResult | { error: string };
   upload?: UploadResult | { error: string };
   recovery: (RecoverySummary | { where: string; error: string })[];
+  door?: NodeDoorResult | { error: string };
   bundle?: { library: SizeLimitResult | { error: string }; peers: BundleMeasure[] };
   durationMs?: number;
 } = { command, startedAt: startedAt.toISOString(), quick, machine, settings, recovery: [] };
@@ -109,7 +131,7 @@ const errorText = (error: unknown) =>
 if (parts.has('overhead')) {
   const { requests, rounds, concurrency, block } = settings.overhead;
   log(
-    `\n[1/4] Happy path: ${requests} requests × ${rounds} rounds per variant, ${concurrency} concurrent, alternating in blocks of ${block}`,
+    `\n[1/5] Happy path: ${requests} requests × ${rounds} rounds per variant, ${concurrency} concurrent, alternating in blocks of ${block}`,
   );
   try {
     results.overhead = await runOverhead(settings.overhead, log);
@@ -122,7 +144,7 @@ if (parts.has('overhead')) {
 if (parts.has('upload')) {
   const { sizeBytes, uploads, processes } = settings.upload;
   log(
-    `\n[2/4] Upload memory: a ${mebibytes(sizeBytes)} Blob, ${uploads} uploads per process, ${processes} process(es) per variant, alternating`,
+    `\n[2/5] Upload memory: a ${mebibytes(sizeBytes)} Blob, ${uploads} uploads per process, ${processes} process(es) per variant, alternating`,
   );
   try {
     results.upload = await runUpload(settings.upload, log);
@@ -135,7 +157,7 @@ if (parts.has('upload')) {
 if (parts.has('node') || parts.has('browser')) {
   const { refreshLatencyMs, apiLatencyMs } = settings.latency;
   log(
-    `\n[3/4] Recovery at expiry (server latency: refresh ${refreshLatencyMs} ms, API ${apiLatencyMs} ms; strict preset)`,
+    `\n[3/5] Recovery at expiry (server latency: refresh ${refreshLatencyMs} ms, API ${apiLatencyMs} ms; strict preset)`,
   );
 }
 if (parts.has('node')) {
@@ -159,8 +181,23 @@ if (parts.has('browser')) {
   }
 }
 
+if (parts.has('door')) {
+  const { fanOut, coordination, happyPath } = settings.door;
+  log(
+    `\n[4/5] Node door (ky-token-refresh/node, credentialsFile): coordination per refresh (${coordination.refreshes} + ${coordination.warmup} warm-up each side), fan-out to ${fanOut.processes} processes (${fanOut.rounds} rounds), happy path (${happyPath.requests} requests × ${happyPath.rounds} rounds per variant, ${happyPath.concurrency} concurrent)`,
+  );
+  const doorStarted = performance.now();
+  try {
+    results.door = await runNodeDoor(settings.door, log);
+  } catch (error) {
+    results.door = { error: errorText(error) };
+    log(`  not measured: ${errorText(error)}`);
+  }
+  log(`  (Node door: ${((performance.now() - doorStarted) / 1000).toFixed(1)} s)`);
+}
+
 if (parts.has('bundle')) {
-  log('\n[4/4] Bundle size: ky-token-refresh by its size-limit config; peers by esbuild + gzip');
+  log('\n[5/5] Bundle size: ky-token-refresh by its size-limit config; peers by esbuild + gzip');
   let library: SizeLimitResult | { error: string };
   try {
     library = await measureSizeLimit(log);
@@ -342,6 +379,67 @@ if (results.recovery.length > 0) {
       ...notes,
     ],
   });
+}
+
+if (results.door && !('error' in results.door)) {
+  const d = results.door;
+  const rows: Row[] = [];
+  const bigRatio = (value: number) => ratio(value, value >= 100 ? 0 : 2);
+  const pair = (p50: number, p95: number, digits = 2) => `${ms(p50, digits)} / ${ms(p95, digits)}`;
+  for (const c of d.coordination) {
+    const figure = `coordination per refresh: ${c.refresh}`;
+    if ('error' in c) {
+      rows.push([figure, `not measured: ${c.error}`, '', '', '']);
+      continue;
+    }
+    rows.push([
+      figure,
+      `auth.refresh(): ${pair(c.door.p50Ms, c.door.p95Ms)}`,
+      `refresh() called directly: ${pair(c.bare.p50Ms, c.bare.p95Ms, c.bare.p50Ms < 0.1 ? 3 : 2)}`,
+      bigRatio(c.ratioOfMedians),
+      `+${ms(c.addedMs, 2)} per refresh; door refresh() calls ${c.doorRefreshCalls}/${c.expectedRefreshCalls}, failures ${c.failures}` +
+        (c.server ? `; server: ${c.server.rotations} rotations, ${c.server.refusals} refused` : ''),
+    ]);
+  }
+  if ('error' in d.fanOut) rows.push(['fan-out', `not measured: ${d.fanOut.error}`, '', '', '']);
+  else {
+    const f = d.fanOut;
+    rows.push([
+      `fan-out: ${f.processes} processes waiting on the lock hold the new token, after the holder's commit`,
+      `all hold: ${pair(f.allHold.p50Ms, f.allHold.p95Ms, 1)} (max ${ms(f.allHold.maxMs, 1)}, ${f.rounds.length} rounds)`,
+      `each process: ${pair(f.perProcess.p50Ms, f.perProcess.p95Ms, 1)} (max ${ms(f.perProcess.maxMs, 1)}, n=${f.perProcess.samples})`,
+      '—',
+      `${Object.entries(f.via)
+        .map(([type, count]) => `${type} ${count}`)
+        .join(
+          ', ',
+        )}; refresh() calls: holder ${f.holderRefreshes}/${f.expectedHolderRefreshes}, waiters ${f.waiterRefreshes}; waiters on another generation: ${f.generationMismatches}`,
+    ]);
+  }
+  if ('error' in d.happyPath) rows.push(['happy path', `not measured: ${d.happyPath.error}`, '', '', '']);
+  else {
+    const h = d.happyPath;
+    rows.push([
+      'happy path: auth.fetch (node door, valid token) vs bare fetch',
+      `${fixed(h.door.perRequestUs, 1)} µs per request, ${pair(h.door.p50Ms, h.door.p95Ms)}`,
+      `fetch: ${fixed(h.fetch.perRequestUs, 1)} µs per request, ${pair(h.fetch.p50Ms, h.fetch.p95Ms)}`,
+      ratio(h.timeRatio),
+      `target ≤ ${ratio(h.target)}: ${verdict(h.timeRatio, h.target)}; ${h.overheadUs >= 0 ? '+' : ''}${fixed(h.overheadUs, 1)} µs per request; per-round ratio ${ratio(h.roundRatio)}; failures ${h.fetch.failures}/${h.door.failures}; refresh() calls ${h.refreshCalls}`,
+    ]);
+  }
+  const { coordination, fanOut, happyPath } = d.options;
+  sections.push({
+    title: `Node door: ky-token-refresh/node with credentialsFile (file lock, credentials file, file channel; a fresh directory under ${d.directory.parent}, ${d.directory.fileSystem}; Node ${machine.node})`,
+    header: ['figure', 'Node door p50 / p95', 'baseline p50 / p95', 'ratio', 'checks'],
+    rows,
+    notes: [
+      `coordination per refresh: \`auth.refresh()\` of the door (the refresh lock taken, the record read, refresh(), the compare-and-set write of the credentials file — its own write lock, a temporary file fsynced and renamed, the directory fsynced —, the notification posted, the lock released) beside the same refresh() called directly, alternating one for one in one process, ${coordination.refreshes} each after ${coordination.warmup} warm-up; ratio = median ÷ median. With the local refresh() (a token made in memory, no network) the difference is the coordination's alone, and the bare call is a few µs, so the ratio only says that the cost is all coordination (absolute: the added ms; it moves with the disk's fsync latency); with the mock's POST /oauth/token (its own process, 127.0.0.1, ES256 signing, one rotation per call) both sides pay the same round trip.`,
+      `fan-out: 1 holder + ${fanOut.processes} waiters, each its own process (forked, the door on one credentials file, local refresh()). Each round, the holder's refresh() starts and stalls; each waiter calls auth.refresh() and reports its \`lock:wait\`; then the holder's refresh() returns. Timed from the holder's commit (its store's update() resolved: the file renamed and the directory fsynced) to each waiter's first \`token:received\` or \`refresh:adopted\` event (taken in the listener), on one clock: process.hrtime (CLOCK_MONOTONIC, shared by every process). all hold: the last waiter of a round, p50 / p95 over ${fanOut.rounds} rounds (after ${fanOut.warmup} warm-up); each process: over every waiter of every round. ${fanOut.processes + 1} processes on ${availableParallelism()} cores: each waiter must be scheduled to take its fs.watch event, read the message file and then the credentials file, so the last one waits for the others.`,
+      `happy path: ${happyPath.requests} requests × ${happyPath.rounds} rounds per variant, ${happyPath.concurrency} concurrent, alternating in blocks of ${happyPath.block}, against the node:http server of the happy-path benchmark (its own process, 127.0.0.1, checks the header); the door holds a valid token (set with setToken, so written to the file once) and should touch no file per request. Ratio: the median, over the ${d.happyPath && !('error' in d.happyPath) ? d.happyPath.blockPairs : 'n'} pairs of adjacent blocks (one of each variant, order alternating), of the door's wall time ÷ bare fetch's for the same requests (per-round ratio: the happy-path benchmark's estimate, time per request over a whole round); target as the main entry's auth.fetch, ≤ 1.05×.`,
+    ],
+  });
+} else if (results.door) {
+  sections.push({ title: 'Node door', header: ['not measured'], rows: [[results.door.error]], notes: [] });
 }
 
 if (results.bundle) {

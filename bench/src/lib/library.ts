@@ -11,12 +11,19 @@ import { build } from 'esbuild';
 export const librarySource = fileURLToPath(
   new URL('../../../packages/ky-token-refresh/src/index.ts', import.meta.url),
 );
+/** The Node entry, `ky-token-refresh/node` (the file adapters: lock, credentials file, channel). */
+export const nodeLibrarySource = fileURLToPath(
+  new URL('../../../packages/ky-token-refresh/src/node/index.ts', import.meta.url),
+);
 export const resultsDir = fileURLToPath(new URL('../../results/', import.meta.url));
 const outdir = fileURLToPath(new URL('../../results/.build/lib/', import.meta.url));
+const nodeOutdir = fileURLToPath(new URL('../../results/.build/lib-node/', import.meta.url));
 
 type Library = typeof import('ky-token-refresh');
+export type NodeLibrary = typeof import('ky-token-refresh/node');
 
 let built: Promise<string> | undefined;
+let builtNode: Promise<string> | undefined;
 
 /**
 Build the library for Node (ESM) once per run; resolves to the file URL of the built module (child processes
@@ -44,3 +51,30 @@ export const buildLibrary = (): Promise<string> => {
 
 /** Build the library for Node (ESM) and import it. */
 export const loadLibrary = async (): Promise<Library> => (await import(await buildLibrary())) as Library;
+
+/**
+Build `ky-token-refresh/node` for Node (ESM, platform node: its `node:` imports stay imports) once per run, in
+a directory of its own; resolves to the file URL of the built module (the door's child processes import it).
+*/
+export const buildNodeLibrary = (): Promise<string> => {
+  builtNode ??= (async () => {
+    await mkdir(nodeOutdir, { recursive: true });
+    await build({
+      entryPoints: { 'ky-token-refresh-node': nodeLibrarySource },
+      bundle: true,
+      format: 'esm',
+      splitting: true,
+      platform: 'node',
+      target: 'es2022',
+      external: ['ky'],
+      outdir: nodeOutdir,
+      logLevel: 'warning',
+    });
+    return pathToFileURL(`${nodeOutdir}ky-token-refresh-node.js`).href;
+  })();
+  return builtNode;
+};
+
+/** Build `ky-token-refresh/node` (from its source) and import it. */
+export const loadNodeLibrary = async (): Promise<NodeLibrary> =>
+  (await import(await buildNodeLibrary())) as NodeLibrary;
