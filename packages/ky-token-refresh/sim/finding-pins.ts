@@ -690,4 +690,46 @@ export const pins: Record<string, Pinned> = {
       101, 99, 105, 108, 109, 110, 111, 112, 113, 114, 117, 116, 115, 119, 120, 121, 118, 122,
     ],
   },
+  // L5 (issue 17's simulation work, seed 530785215): persistToken false; tab 0 logs in and is disposed, tab
+  // 5 opens while the login's messages are on their way (channel delay 64 ms). Its hello reached tabs still
+  // on the older record, which told it that one; the login they took next was never told to it, and the
+  // store holds only the version (failed on 98093ed: "idle: tab 5 holds token #1, the store #2"). A tab now
+  // tells every tab that said hello of the newer record it takes next, not only those at its own version.
+  loginOvertakesAnAnsweredHello: {
+    input: {
+      tabs: 5,
+      preset: 'okta',
+      atomic: true,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 1000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [],
+      storeFaults: [],
+      refreshFaults: [],
+      channelDelayMs: 64,
+      latencySeed: 0,
+      ops: [
+        { gapMs: 65, op: { kind: 'login', tab: 0 } },
+        { gapMs: 64, op: { kind: 'dispose', tab: 0 } },
+        { gapMs: 0, op: { kind: 'open' } },
+        { gapMs: 0, op: { kind: 'expire' } },
+      ],
+      persistToken: false,
+      refreshVia: ['plain'],
+      skewMs: 0,
+      iat: false,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+      holdRefreshToken: false,
+    },
+    order: [
+      3, 4, 2, 5, 1, 6, 26, 17, 24, 20, 12, 22, 23, 14, 25, 13, 16, 9, 15, 8, 18, 19, 11, 21, 7, 10, 27, 28,
+      29, 30, 32, 31, 33, 34, 35, 36, 46, 49, 45, 37, 47, 52, 40, 39, 48, 53, 50, 42, 55, 41, 56, 38, 54, 51,
+      44, 43, 57, 58, 60, 59, 62, 63, 64, 61, 66, 68, 65, 67, 71, 69, 70, 72, 74, 76, 73, 75, 78, 80, 77, 79,
+      83, 88, 82, 84, 85, 87, 91, 86, 96, 94, 90, 89, 95, 81, 92, 93,
+    ],
+  },
 };

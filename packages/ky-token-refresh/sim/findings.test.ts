@@ -65,4 +65,7 @@ describe('findings of issue 16, fixed', () => {
   test('H2: holdRefreshToken, a store read given up under the lock: no refresh with a refresh token that rotated', async () => {
     expect((await replayPinned(pins.holdReadGivenUp!)).violations).toEqual([]);
   });
+  test('L5: persistToken false, a tab opened while a login’s messages are on their way, its hello answered with the older record: it is told the login', async () => {
+    expect((await replayPinned(pins.loginOvertakesAnAnsweredHello!)).violations).toEqual([]);
+  });
 });

@@ -172,8 +172,8 @@ export class Coordinator {
   */
   #made: TokenRecord | undefined;
   /**
-  Tabs that said hello at this tab's version (or above) within `refreshTimeoutMs`: a newer record this tab
-  takes is broadcast again for them (see `#onMessage`). Bounded by the tabs that start in that window.
+  Tabs that said hello within `refreshTimeoutMs`, with the version they held: a newer record this tab takes
+  is broadcast again for them (see `#onMessage`). Bounded by the tabs that start in that window.
   */
   readonly #greeted = new Map<string, Version & { until: number }>();
   /** A withheld version (`keyOf`) no peer answered for: not asked for twice. */
@@ -966,15 +966,15 @@ export class Coordinator {
     }
     if (type === 'hello') {
       // A tab that just started holds an older record than this one (its store read missed a write that
-      // failed): tell it. One at this tab's version may still miss a newer record on its way here (a logout
-      // whose messages it opened too late for, whose store write failed): tell it when that one comes.
+      // failed): tell it. Either way, it may still miss a newer record on its way here (a logout or login
+      // whose messages it opened too late for, whose store write failed or was withheld): tell it when that
+      // one comes.
       if (order < 0) this.#broadcast(current);
-      else
-        this.#greeted.set(message.tabId, {
-          generation,
-          epoch,
-          until: Date.now() + this.#options.refreshTimeoutMs,
-        });
+      this.#greeted.set(message.tabId, {
+        generation,
+        epoch,
+        until: Date.now() + this.#options.refreshTimeoutMs,
+      });
     } else if (type === 'ask') {
       // The asker needs the token of this version (withheld from the store).
       if (order === 0 && current.token !== null) this.#broadcast(current);
