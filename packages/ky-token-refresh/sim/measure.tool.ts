@@ -44,7 +44,7 @@ const cases: { name: string; disabled: string; sabotage?: string; signature?: Re
     signature: /in a channel message/,
   },
   {
-    name: 'open hold-store: a store fault lets a rotated refresh token out (holdRefreshToken)',
+    name: 'hold-store (fixed in 12afb7a): a store fault let a rotated refresh token out (holdRefreshToken)',
     disabled: '',
     signature: /hold-store/,
   },

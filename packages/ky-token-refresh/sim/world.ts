@@ -1440,7 +1440,7 @@ export class World {
   }
 
   /**
-  Open finding `hold-store` (SIM_KNOWN_DEFECTS=hold-store counts it): a store fault let a rotated refresh
+  Finding `hold-store` (fixed in 12afb7a; SIM_KNOWN_DEFECTS=hold-store counts it): a store fault let a rotated refresh
   token out. The library treats the store as an optimisation, never a gate: under the lock, a read that fails
   or is given up is refreshed over with the refresh token of the tab's own record (`read`), and a write of a
   refresh's answer that fails or is given up releases the lock before the new refresh token is in the store
