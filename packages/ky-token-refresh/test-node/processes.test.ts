@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
 import { createTokenRefresh } from '../src/node/index.js';
-import { type Child, forkFixture } from './support.js';
+import { type Child, forkFixture, waitStopped } from './support.js';
 
 let running: RunningMockAuthServer;
 let directory: string;
@@ -218,3 +218,32 @@ describe('a process killed (SIGKILL) while it holds the refresh lock', () => {
     expect(stats.refreshFailures).toEqual({});
   }, 60_000);
 });
+
+test('a lock holder paused (SIGSTOP) past its lease: another process takes over and refreshes, and the paused one, resumed, never writes over the newer record', async () => {
+  await running.authServer.reset({ preset: 'okta' });
+  const file = join(directory, 'credentials.json');
+  await loginInto(file, 'library');
+  const holder = forkFixture('cli.ts', ['library', file, running.url, 'pause-point', '1000']);
+  const others = [0, 1].map(() => forkFixture('cli.ts', ['library', file, running.url, 'none', '1000']));
+  await Promise.all([holder, ...others].map((child) => child.next('ready', 15_000)));
+  await running.authServer.expireAccessTokens();
+  holder.send({ type: 'call', count: 1 });
+  await holder.next('refreshing');
+  holder.process.kill('SIGSTOP');
+  await waitStopped(holder.pid);
+  for (const child of others) child.send({ type: 'call', count: 1 });
+  const outcomes = (await Promise.all(
+    others.map((child) => child.next('results', 20_000)),
+  )) as unknown as Results[];
+  expect(outcomes.flatMap(({ results }) => results)).toEqual([{ status: 200 }, { status: 200 }]);
+  const taken = JSON.parse(await readFile(file, 'utf8')) as { record: { generation: number; token: string } };
+  // Resumed: its refresh goes on (a server with a grace window answers it), its compare-and-set finds a newer
+  // record and drops its own; its call settles.
+  holder.process.kill('SIGCONT');
+  const late = (await holder.next('results', 20_000)) as unknown as Results;
+  expect(late.results).toHaveLength(1);
+  const after = JSON.parse(await readFile(file, 'utf8')) as { record: { generation: number; token: string } };
+  expect(after.record.generation).toBeGreaterThanOrEqual(taken.record.generation);
+  if (after.record.generation === taken.record.generation)
+    expect(after.record.token).toBe(taken.record.token);
+}, 60_000);
