@@ -84,11 +84,16 @@ const start = async (count: number, mode: 'library' | 'naive', file: string): Pr
   return children;
 };
 
+/** Have each of `children` call `count` times, and collect what they report. */
+const callEach = async (children: Child[], count: number): Promise<Results[]> => {
+  for (const child of children) child.send({ type: 'call', count });
+  return (await Promise.all(children.map((child) => child.next('results', 20_000)))) as unknown as Results[];
+};
+
 /** Expire every access token at the server, then have every process call at once. */
 const round = async (children: Child[], count = 1): Promise<Results[]> => {
   await running.authServer.expireAccessTokens();
-  for (const child of children) child.send({ type: 'call', count });
-  return (await Promise.all(children.map((child) => child.next('results', 20_000)))) as unknown as Results[];
+  return callEach(children, count);
 };
 
 test('3 processes (2 CLIs and a tool) on one credentials file, 20 expiries: naive ones lose the race, the library rotates once per expiry', async () => {
@@ -149,27 +154,31 @@ test('20 processes × 10 requests at one expiry: one rotation, 200 successes', a
   await Promise.all(processes.map((child) => child.exit()));
 }, 120_000);
 
-describe('a process killed (SIGKILL) while it holds the refresh lock', () => {
-  const startWithFault = async (file: string, fault: 'stall-before' | 'stall-after') => {
-    const holder = forkFixture('cli.ts', ['library', file, running.url, fault, '1000']);
-    const others = [0, 1].map(() => forkFixture('cli.ts', ['library', file, running.url, 'none', '1000']));
-    await Promise.all([holder, ...others].map((child) => child.next('ready', 15_000)));
-    return { holder, others };
-  };
+type Fault = 'stall-before' | 'stall-after' | 'pause-point';
 
+/**
+Log in, start a holder whose refresh() meets `fault` and two other processes (leases of 1 s), expire the
+access tokens and have the holder call: it is then inside its refresh(), holding the lock.
+*/
+const startWithFault = async (fault: Fault) => {
+  const file = join(directory, 'credentials.json');
+  await loginInto(file, 'library');
+  const holder = forkFixture('cli.ts', ['library', file, running.url, fault, '1000']);
+  const others = [0, 1].map(() => forkFixture('cli.ts', ['library', file, running.url, 'none', '1000']));
+  await Promise.all([holder, ...others].map((child) => child.next('ready', 15_000)));
+  await running.authServer.expireAccessTokens();
+  holder.send({ type: 'call', count: 1 });
+  await holder.next(fault === 'stall-after' ? 'rotated' : 'refreshing');
+  return { file, holder, others };
+};
+
+describe('a process killed (SIGKILL) while it holds the refresh lock', () => {
   test('before its refresh reached the server: another process takes over after the lease, one rotation, every request succeeds', async () => {
-    const file = join(directory, 'credentials.json');
-    await loginInto(file, 'library');
-    const { holder, others } = await startWithFault(file, 'stall-before');
-    await running.authServer.expireAccessTokens();
-    holder.send({ type: 'call', count: 1 });
-    await holder.next('refreshing');
-    for (const child of others) child.send({ type: 'call', count: 2 });
+    const { holder, others } = await startWithFault('stall-before');
+    const calls = callEach(others, 2);
     holder.process.kill('SIGKILL');
     const started = Date.now();
-    const outcomes = (await Promise.all(
-      others.map((child) => child.next('results', 20_000)),
-    )) as unknown as Results[];
+    const outcomes = await calls;
     expect(outcomes.flatMap(({ results }) => results)).toEqual(
       Array.from({ length: 4 }, () => ({ status: 200 })),
     );
@@ -181,17 +190,9 @@ describe('a process killed (SIGKILL) while it holds the refresh lock', () => {
   }, 60_000);
 
   test('after the server rotated, before the write: on a strict server the rotation is lost and the others end the session with a typed error, nothing hangs', async () => {
-    const file = join(directory, 'credentials.json');
-    await loginInto(file, 'library');
-    const { holder, others } = await startWithFault(file, 'stall-after');
-    await running.authServer.expireAccessTokens();
-    holder.send({ type: 'call', count: 1 });
-    await holder.next('rotated');
+    const { holder, others } = await startWithFault('stall-after');
     holder.process.kill('SIGKILL');
-    for (const child of others) child.send({ type: 'call', count: 1 });
-    const outcomes = (await Promise.all(
-      others.map((child) => child.next('results', 20_000)),
-    )) as unknown as Results[];
+    const outcomes = await callEach(others, 1);
     for (const result of outcomes.flatMap(({ results }) => results))
       expect(result).toMatchObject({ status: 0, error: 'ERR_SESSION_EXPIRED' });
     const stats = await running.authServer.stats();
@@ -201,17 +202,9 @@ describe('a process killed (SIGKILL) while it holds the refresh lock', () => {
 
   test('after the server rotated, before the write: a server with a grace window (okta) answers the takeover, every request succeeds', async () => {
     await running.authServer.reset({ preset: 'okta' });
-    const file = join(directory, 'credentials.json');
-    await loginInto(file, 'library');
-    const { holder, others } = await startWithFault(file, 'stall-after');
-    await running.authServer.expireAccessTokens();
-    holder.send({ type: 'call', count: 1 });
-    await holder.next('rotated');
+    const { holder, others } = await startWithFault('stall-after');
     holder.process.kill('SIGKILL');
-    for (const child of others) child.send({ type: 'call', count: 1 });
-    const outcomes = (await Promise.all(
-      others.map((child) => child.next('results', 20_000)),
-    )) as unknown as Results[];
+    const outcomes = await callEach(others, 1);
     expect(outcomes.flatMap(({ results }) => results)).toEqual([{ status: 200 }, { status: 200 }]);
     const stats = await running.authServer.stats();
     expect(stats.graceHits).toBe(1);
@@ -221,20 +214,10 @@ describe('a process killed (SIGKILL) while it holds the refresh lock', () => {
 
 test('a lock holder paused (SIGSTOP) past its lease: another process takes over and refreshes, and the paused one, resumed, never writes over the newer record', async () => {
   await running.authServer.reset({ preset: 'okta' });
-  const file = join(directory, 'credentials.json');
-  await loginInto(file, 'library');
-  const holder = forkFixture('cli.ts', ['library', file, running.url, 'pause-point', '1000']);
-  const others = [0, 1].map(() => forkFixture('cli.ts', ['library', file, running.url, 'none', '1000']));
-  await Promise.all([holder, ...others].map((child) => child.next('ready', 15_000)));
-  await running.authServer.expireAccessTokens();
-  holder.send({ type: 'call', count: 1 });
-  await holder.next('refreshing');
+  const { file, holder, others } = await startWithFault('pause-point');
   holder.process.kill('SIGSTOP');
   await waitStopped(holder.pid);
-  for (const child of others) child.send({ type: 'call', count: 1 });
-  const outcomes = (await Promise.all(
-    others.map((child) => child.next('results', 20_000)),
-  )) as unknown as Results[];
+  const outcomes = await callEach(others, 1);
   expect(outcomes.flatMap(({ results }) => results)).toEqual([{ status: 200 }, { status: 200 }]);
   const taken = JSON.parse(await readFile(file, 'utf8')) as { record: { generation: number; token: string } };
   // Resumed: its refresh goes on (a server with a grace window answers it), its compare-and-set finds a newer

@@ -47,7 +47,8 @@ const epochAt = (at: number, logout: boolean): number => at * 2 + (logout ? 1 : 
 
 /**
 Delays before each new attempt at a store write that failed (rejected: an IndexedDB transaction aborted, a
-quota error). A write that did not answer in time is not tried again: it may still land (see `#landing`).
+quota error). A write that did not answer in time is not tried again, as it may still land (see `#landing`),
+except by a refresh holding the refresh token, which keeps the lock until its record is stored (`#rewrite`).
 */
 const REPAIR_DELAYS_MS = [50, 250, 1000] as const;
 
