@@ -4,6 +4,7 @@ export type {
   Channel,
   ChannelMessage,
   Lock,
+  LockGrant,
   RefreshResult,
   Store,
   TokenRecord,

@@ -67,6 +67,42 @@ describe('FileLock: lease', () => {
     expect(acquiredAt - (mtimeMs + leaseMs)).toBeLessThan(500);
   });
 
+  it('tells the holder that took over from a dead holder (tookOver), once; a lock that was free or released is not a takeover', async () => {
+    const leaseMs = 300;
+    const lock = new FileLock(dir(), 'l', { leaseMs });
+    const grant = () => lock.request(async ({ tookOver }) => tookOver, { signal: never() });
+    expect(await grant()).toBe(false);
+    await leaveDeadLock(dir(), 'l', 10 * leaseMs);
+    expect(await grant()).toBe(true);
+    expect(await grant()).toBe(false);
+    // A holder that released it normally: no takeover either.
+    const other = new FileLock(dir(), 'l', { leaseMs });
+    await other.request(async () => undefined, { signal: never() });
+    expect(await grant()).toBe(false);
+    expect(await readdir(dir())).toEqual([]);
+  });
+
+  it('a holder whose event loop was blocked past its lease learns it at its first timer after, before any I/O', async () => {
+    const leaseMs = 300;
+    const onLost = vi.fn();
+    const lock = new FileLock(dir(), 'l', { leaseMs, renewMs: 100, onLost });
+    const seen = await lock.request(
+      async ({ lost }) => {
+        // A timer due after the renewal's: what a paused holder's own work does when it resumes.
+        const resumed = new Promise<boolean>((resolve) => setTimeout(() => resolve(lost.aborted), 150));
+        const blockedUntil = Date.now() + leaseMs + 100;
+        while (Date.now() < blockedUntil) {
+          // A pause longer than the lease (bounded busy loop: SIGSTOP within one process).
+        }
+        return resumed;
+      },
+      { signal: never() },
+    );
+    expect(seen).toBe(true);
+    expect(onLost).toHaveBeenCalledOnce();
+    expect(onLost.mock.calls[0]?.[0]).toBeInstanceOf(Error);
+  });
+
   it('renewal keeps the lock for a task 4× longer than the lease: no takeover, no loss', async () => {
     const leaseMs = 300;
     const onLost = vi.fn();
@@ -75,7 +111,7 @@ describe('FileLock: lease', () => {
     const granted = deferred();
     let holderDoneAt = 0;
     const holding = holder.request(
-      async (lost) => {
+      async ({ lost }) => {
         granted.resolve();
         await sleep(4 * leaseMs);
         holderDoneAt = Date.now();
@@ -106,7 +142,7 @@ describe('FileLock: lease', () => {
       const acquired = deferred<number>();
       const release = deferred();
       const holding = lock.request(
-        async (lost) => {
+        async ({ lost }) => {
           acquired.resolve(Date.now());
           await release.promise;
           return lost.aborted;

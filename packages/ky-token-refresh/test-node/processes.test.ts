@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
-import { createTokenRefresh } from '../src/node/index.js';
+import { createTokenRefresh, type TokenRefreshStats } from '../src/node/index.js';
 import { type Child, forkFixture, waitStopped } from './support.js';
 
 let running: RunningMockAuthServer;
@@ -74,6 +74,7 @@ const loginInto = async (file: string, mode: 'library' | 'naive'): Promise<Token
 interface Results {
   results: { status: number; error?: string }[];
   token: string | null;
+  stats?: TokenRefreshStats;
 }
 
 const start = async (count: number, mode: 'library' | 'naive', file: string): Promise<Child[]> => {
@@ -198,6 +199,8 @@ describe('a process killed (SIGKILL) while it holds the refresh lock', () => {
     const stats = await running.authServer.stats();
     expect(stats.rotations).toBe(1);
     expect(stats.refreshRequests).toBe(2);
+    // Detected and counted by the process that took the lock over and was refused: a lost rotation.
+    expect(outcomes.map((outcome) => outcome.stats?.lostRotations).sort()).toEqual([0, 1]);
   }, 60_000);
 
   test('after the server rotated, before the write: a server with a grace window (okta) answers the takeover, every request succeeds', async () => {
@@ -209,6 +212,7 @@ describe('a process killed (SIGKILL) while it holds the refresh lock', () => {
     const stats = await running.authServer.stats();
     expect(stats.graceHits).toBe(1);
     expect(stats.refreshFailures).toEqual({});
+    expect(outcomes.map((outcome) => outcome.stats?.lostRotations)).toEqual([0, 0]);
   }, 60_000);
 });
 
@@ -229,4 +233,24 @@ test('a lock holder paused (SIGSTOP) past its lease: another process takes over 
   expect(after.record.generation).toBeGreaterThanOrEqual(taken.record.generation);
   if (after.record.generation === taken.record.generation)
     expect(after.record.token).toBe(taken.record.token);
+}, 60_000);
+
+test('a lock holder paused (SIGSTOP) past its lease, before its request, on a strict server: resumed, it sends nothing (its lease is gone) and takes the newer record; the grant stays alive', async () => {
+  const { holder, others } = await startWithFault('pause-point');
+  holder.process.kill('SIGSTOP');
+  await waitStopped(holder.pid);
+  const outcomes = await callEach(others, 1);
+  expect(outcomes.flatMap(({ results }) => results)).toEqual([{ status: 200 }, { status: 200 }]);
+  holder.process.kill('SIGCONT');
+  // It learns at its first timer after the pause that its lease ran out: its refresh() gets an aborted
+  // signal, so the rotated refresh token is never presented again (a strict server would revoke the grant).
+  const late = (await holder.next('results', 20_000)) as unknown as Results;
+  expect(late.results).toEqual([{ status: 200 }]);
+  const stats = await running.authServer.stats();
+  expect(stats.rotations).toBe(1);
+  expect(stats.refreshFailures).toEqual({});
+  // Everyone goes on: the next expiry is one rotation, every request succeeds.
+  const next = await round([holder, ...others]);
+  expect(next.flatMap(({ results }) => results)).toEqual([{ status: 200 }, { status: 200 }, { status: 200 }]);
+  expect((await running.authServer.stats()).rotations).toBe(2);
 }, 60_000);

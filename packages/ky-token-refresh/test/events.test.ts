@@ -61,6 +61,7 @@ test('unsubscribe stops the events; stats() counts refreshes and replays', async
     conflicts: 0,
     maxAttempts: 1,
     refreshTokenLifetimeMs: undefined,
+    lostRotations: 0,
   });
 });
 

@@ -9,7 +9,11 @@ import {
   type Channel,
   type ChannelMessage,
   createMemoryAdapters,
+  type Lock,
+  type LockGrant,
   type RefreshResult,
+  type Store,
+  type TokenRecord,
   type TokenRefreshEvent,
 } from '../src/index.js';
 import { createClient } from './support/client.js';
@@ -225,4 +229,97 @@ test('stats(): conflicts, the most attempts from one version, and the rotated re
   expect(other.auth.stats()).toMatchObject({ refreshes: 1, conflicts: 1 });
   expect(other.auth.getToken()).toBe('from-the-other-process');
   expect(rotated).toBe(issuer.live());
+});
+
+/** Memory adapters on `name` whose lock grants what a lease lock tells its holder. */
+const leased = (name: string, grant: LockGrant) => {
+  const own = createMemoryAdapters(name);
+  const lock: Lock = { request: (task, options) => own.lock.request(() => task(grant), options) };
+  return { ...own, lock };
+};
+
+test('stats().lostRotations: a refusal right after taking over the lock from a dead holder is a lost rotation, said in the error; without a takeover (or without holdRefreshToken) it is not', async () => {
+  const refused = () => Promise.reject(Object.assign(new Error('invalid_grant'), { status: 400 }));
+  const refuse = async (holdRefreshToken: boolean, tookOver: boolean) => {
+    const name = `lost-rotation-${++scope}`;
+    const { auth } = createClient({
+      name,
+      holdRefreshToken,
+      crossTab: leased(name, { tookOver }),
+      refresh: refused,
+    });
+    await auth.setToken(holdRefreshToken ? { accessToken: 'a1', refreshToken: 'rt-sent-by-the-dead' } : 'a1');
+    const error = await auth.refresh().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ERR_SESSION_EXPIRED' });
+    expect(String((error as Error).message)).not.toContain('rt-sent-by-the-dead');
+    return { lost: auth.stats().lostRotations, message: (error as Error).message };
+  };
+  const lost = await refuse(true, true);
+  expect(lost.lost).toBe(1);
+  expect(lost.message).toMatch(/after a takeover: the rotation was lost/);
+  expect(await refuse(true, false)).toMatchObject({ lost: 0 });
+  expect(await refuse(false, true)).toMatchObject({ lost: 0 });
+});
+
+test('a lease lost before refresh() is called: nothing is sent, the newer record another holder stored is taken', async () => {
+  const name = `lease-lost-${++scope}`;
+  const lost = new AbortController();
+  lost.abort(new Error('Lost the lease'));
+  const calls: string[] = [];
+  const adapters = leased(name, { lost: lost.signal });
+  // Its read under the lock came before the pause: it found the record it refreshes from.
+  let snapshot: TokenRecord | undefined;
+  let stale = false;
+  const store: Store = {
+    get: () => {
+      if (!stale) return adapters.store.get();
+      stale = false;
+      return Promise.resolve(snapshot);
+    },
+    update: (updater) => adapters.store.update(updater),
+  };
+  const paused = createClient({
+    name,
+    holdRefreshToken: true,
+    crossTab: { ...adapters, store },
+    refresh: async ({ refreshToken }) => {
+      calls.push(String(refreshToken));
+      return { accessToken: 'from-the-paused-one', refreshToken: 'rt-paused' };
+    },
+  });
+  await paused.auth.setToken({ accessToken: 'a1', refreshToken: 'rt-1' });
+  snapshot = await adapters.store.get();
+  // Meanwhile (its lease ran out) another holder rotated and stored its record.
+  await adapters.store.update((current) => ({
+    ...(current as TokenRecord),
+    generation: (current as TokenRecord).generation + 1,
+    token: 'from-the-new-holder',
+    refreshToken: 'rt-2',
+  }));
+  stale = true;
+  await expect(paused.auth.refresh()).resolves.toBeDefined();
+  expect(calls).toEqual([]);
+  expect(paused.auth.getToken()).toBe('from-the-new-holder');
+});
+
+test("a lease lost while refresh() runs aborts its signal with the lock's reason", async () => {
+  const name = `lease-lost-running-${++scope}`;
+  const lost = new AbortController();
+  let seen: unknown;
+  const { auth } = createClient({
+    name,
+    holdRefreshToken: true,
+    crossTab: leased(name, { lost: lost.signal }),
+    refresh: ({ signal }) =>
+      new Promise<RefreshResult>((_, reject) => {
+        signal.addEventListener('abort', () => {
+          seen = signal.reason;
+          reject(signal.reason);
+        });
+        setTimeout(() => lost.abort(new Error('Lost the lease')), 5);
+      }),
+  });
+  await auth.setToken({ accessToken: 'a1', refreshToken: 'rt-1' });
+  await expect(auth.refresh()).rejects.toMatchObject({ code: 'ERR_REFRESH_FAILED' });
+  expect(seen).toMatchObject({ message: 'Lost the lease' });
 });

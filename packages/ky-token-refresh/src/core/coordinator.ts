@@ -8,6 +8,7 @@ import { normalizeToken } from './token.js';
 import type {
   Adapters,
   ChannelMessage,
+  LockGrant,
   RefreshResult,
   TokenRecord,
   TokenRefreshEvent,
@@ -156,6 +157,7 @@ export class Coordinator {
     conflicts: 0,
     maxAttempts: 0,
     refreshTokenLifetimeMs: undefined,
+    lostRotations: 0,
   };
   /** `refresh()` calls from the version last refreshed from (`keyOf`): feeds `stats().maxAttempts`. */
   #attempts = { key: '', count: 0 };
@@ -548,11 +550,11 @@ export class Coordinator {
     this.#emit('lock:wait', from.generation);
     let granted = false;
     try {
-      return await this.#io.request(() => {
+      return await this.#io.request((grant) => {
         granted = true;
         stopWaiting();
         this.#emit('lock:acquired', from.generation);
-        return this.#underLock(from);
+        return this.#underLock(from, grant);
       }, wait.signal);
     } catch (error) {
       if (granted) throw error;
@@ -564,8 +566,12 @@ export class Coordinator {
     }
   }
 
-  /** Inside the lock: re-read the shared record (double-checked locking), else refresh. */
-  async #underLock(failed: TokenRecord): Promise<TokenRecord> {
+  /**
+  Inside the lock: re-read the shared record (double-checked locking), else refresh. A lease lock's `grant`
+  tells whether its lease was lost meanwhile (nothing is sent then, and a refresh in flight is aborted) and
+  whether it was taken over from a holder that died or stalled (a refusal then is a lost rotation).
+  */
+  async #underLock(failed: TokenRecord, grant: LockGrant): Promise<TokenRecord> {
     let from: Version = failed;
     const read = await this.#io.read();
     // Holding the refresh token, the store is the only place its newest value is: refreshing without it
@@ -604,11 +610,18 @@ export class Coordinator {
     this.#emit('refresh:start', from.generation);
     const timeoutMs = this.#options.refreshTimeoutMs;
     const controller = new AbortController();
+    // The lease ran out under this holder (it was paused): another may hold the lock and have rotated the
+    // refresh token; sending it again would be a reuse. `refresh()` sees its signal aborted.
+    const lost = grant.lost;
+    lost?.addEventListener('abort', () => controller.abort(lost.reason));
     this.#refreshSignals.add(controller.signal);
     const context = this.#options.holdRefreshToken
       ? { signal: controller.signal, refreshToken }
       : { signal: controller.signal };
-    const call = Promise.resolve().then(() => this.#options.refresh(context));
+    const call = Promise.resolve().then(() => {
+      if (lost?.aborted) throw lost.reason;
+      return this.#options.refresh(context);
+    });
     const running: RefreshCall = {
       signal: controller.signal,
       settled: false,
@@ -653,7 +666,7 @@ export class Coordinator {
       if (!outcome.ok) throw outcome.error;
       record = await this.#succeed(from, outcome.value, base);
     } catch (error) {
-      return this.#fail(from, error, afterLogout);
+      return this.#fail(from, error, afterLogout, grant.tookOver && this.#options.holdRefreshToken);
     }
     return record ?? this.#adopt(await this.#newest(from));
   }
@@ -843,8 +856,11 @@ export class Coordinator {
     return undefined;
   }
 
-  /** Classify a failed refresh: lost race → adopt; definitive → log every tab out; else transient. */
-  async #fail(from: Version, error: unknown, afterLogout = false): Promise<TokenRecord> {
+  /**
+  Classify a failed refresh: lost race → adopt; definitive → log every tab out; else transient. `tookOver`:
+  holding the refresh token, the lock was taken over from a holder that died or stalled inside its refresh.
+  */
+  async #fail(from: Version, error: unknown, afterLogout = false, tookOver = false): Promise<TokenRecord> {
     const newest = await this.#newest(from);
     if (compareVersions(newest, from) > 0) {
       // Refused because another tab or process had rotated meanwhile: a conflict (its rate is the signal).
@@ -855,12 +871,17 @@ export class Coordinator {
     const reason = afterLogout ? 'logout' : 'expired';
     const record = await this.#publish(from, { token: null, reason, epoch: from.epoch });
     if (!record) return this.#adopt(await this.#newest(from));
+    // The refresh token was refused right after a takeover: the dead holder's refresh most likely rotated it
+    // and its answer died with it.
+    const lostRotation = tookOver && !afterLogout;
+    if (lostRotation) this.#stats.lostRotations++;
     const expired =
-      error instanceof SessionExpiredError
+      error instanceof SessionExpiredError && !lostRotation
         ? error
-        : new SessionExpiredError(`The refresh was refused (${describe(error)}); log in again.`, {
-            cause: error,
-          });
+        : new SessionExpiredError(
+            `The refresh was refused (${describe(error)})${lostRotation ? ' after a takeover: the rotation was lost' : ''}; log in again.`,
+            { cause: error },
+          );
     this.#failed(from, expired);
     if (!afterLogout) this.#expire(record.generation, expired);
     throw expired;

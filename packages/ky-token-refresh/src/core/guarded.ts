@@ -1,5 +1,5 @@
 import { report } from './report.js';
-import type { Adapters, Channel, ChannelMessage, TokenRecord } from './types.js';
+import type { Adapters, Channel, ChannelMessage, LockGrant, TokenRecord } from './types.js';
 
 /** What a bounded adapter call gives back: its value, or why there is none. Never a rejection. */
 export type Outcome<T> =
@@ -142,17 +142,17 @@ export class GuardedAdapters {
     this.#channel((channel) => channel.close());
   }
 
-  request<T>(task: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  request<T>(task: (grant: LockGrant) => Promise<T>, signal: AbortSignal): Promise<T> {
     if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => reject(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       // Granted after the caller gave up (an adapter that ignores its signal, or a grant racing the abort):
       // the task is not run, so nothing starts under a lock nobody waits for.
-      const run = (): Promise<T> => {
+      const run = (grant?: LockGrant): Promise<T> => {
         if (signal.aborted) return Promise.reject(signal.reason);
         signal.removeEventListener('abort', onAbort);
-        return task();
+        return task(grant ?? {});
       };
       this.#adapters.then((adapters) => adapters.lock.request(run, { signal })).then(resolve, reject);
     });

@@ -38,14 +38,33 @@ export interface TokenRecord {
 }
 
 /**
+What a lock with a lease tells the task it runs (a lock without one, such as Web Locks, tells nothing: a tab
+that dies releases it at once).
+*/
+export interface LockGrant {
+  /**
+  Aborts, with an Error that says why, when the lock is lost while the task runs: its lease ran out under a
+  holder paused past it (SIGSTOP, a laptop lid, a blocked event loop), and another holder may have taken
+  it. Nothing irreversible (a refresh) may be sent after it aborts.
+  */
+  readonly lost?: AbortSignal;
+  /**
+  The lock was taken over from a holder whose lease ran out (it died, or stalled, holding it): what that
+  holder was doing, a refresh sent to the server perhaps, has an unknown outcome.
+  */
+  readonly tookOver?: boolean;
+}
+
+/**
 A mutual-exclusion lock across every tab that shares the `name` (Web Locks in the browser).
 */
 export interface Lock {
   /**
   Run `task` while holding the lock and resolve with its result. Releases the lock when `task` settles.
-  Must reject with `signal.reason` if `signal` aborts before the lock is granted.
+  Must reject with `signal.reason` if `signal` aborts before the lock is granted. A lock with a lease passes
+  the task a `LockGrant`.
   */
-  request<T>(task: () => Promise<T>, options: { signal: AbortSignal }): Promise<T>;
+  request<T>(task: (grant?: LockGrant) => Promise<T>, options: { signal: AbortSignal }): Promise<T>;
 }
 
 /** Messages exchanged between tabs. Unknown or malformed messages are ignored. */
@@ -153,6 +172,14 @@ export interface TokenRefreshStats {
   record that brought it to the refresh that replaced it (ms). `undefined` before the first rotation.
   */
   refreshTokenLifetimeMs: number | undefined;
+  /**
+  With `holdRefreshToken`: refreshes refused for good right after this instance took the lock over from a
+  holder whose lease ran out (a process that died or stalled inside its refresh). That holder's refresh most
+  likely reached the server, which rotated the refresh token, and the answer died with it: the rotation was
+  lost, and the session ends (`SessionExpiredError`). A server with a grace window answers the takeover
+  instead, and nothing is counted. Anything above 0 is worth an alert: processes are being killed mid-refresh.
+  */
+  lostRotations: number;
 }
 
 /**

@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { type FileHandle, link, mkdir, open, readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import {
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readdir,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { callSafely } from '../core/report.js';
-import type { Lock } from '../core/types.js';
+import type { Lock, LockGrant } from '../core/types.js';
 import { errorCode, watchDirectory } from './watch.js';
 
 export interface FileLockOptions {
@@ -101,6 +111,8 @@ export class FileLock implements Lock {
   readonly #directory: string;
   readonly #base: string;
   readonly #path: string;
+  /** Left by whoever removes a stale lock, taken away by the next holder: `tookOver`. */
+  readonly #orphaned: string;
   readonly #leaseMs: number;
   readonly #renewMs: number;
   readonly #minPollMs: number;
@@ -117,6 +129,7 @@ export class FileLock implements Lock {
     this.#directory = resolve(directory);
     this.#base = `${name}.lock`;
     this.#path = join(this.#directory, this.#base);
+    this.#orphaned = `${this.#path}.orphaned`;
     this.#leaseMs = options.leaseMs ?? 10_000;
     this.#renewMs = options.renewMs ?? Math.max(1, Math.floor(this.#leaseMs / 3));
     this.#minPollMs = options.minPollMs ?? 10;
@@ -132,12 +145,20 @@ export class FileLock implements Lock {
 
   /**
   Run `task` while holding the lock and resolve with its result; release the lock when it settles (and reject
-  with what it threw). `task` receives a signal that aborts if the lease is lost while it runs.
+  with what it threw). `task` receives `lost`, a signal that aborts if the lease is lost while it runs, and
+  `tookOver`, whether this holder got the lock after the lease of a holder that died (or stalled) ran out.
   */
-  async request<T>(task: (lost: AbortSignal) => Promise<T>, { signal }: { signal: AbortSignal }): Promise<T> {
+  async request<T>(
+    task: (grant: Required<LockGrant>) => Promise<T>,
+    { signal }: { signal: AbortSignal },
+  ): Promise<T> {
     if (signal.aborted) throw signal.reason;
     await mkdir(this.#directory, { recursive: true, mode: 0o700 });
     const held = await this.#acquire(randomUUID(), signal);
+    const tookOver = await unlink(this.#orphaned).then(
+      () => true,
+      () => false,
+    );
 
     const lost = new AbortController();
     let done = false;
@@ -150,6 +171,10 @@ export class FileLock implements Lock {
       if (this.#onLost) callSafely(this.#onLost, error);
     };
     const renew = async () => {
+      // Resumed after a pause (SIGSTOP, a blocked event loop) longer than the lease: lost, whatever the lock
+      // file says now. Told at once, before any I/O, so that a task resumed in the same turn sees it.
+      if (Date.now() - lastRenewal > this.#leaseMs)
+        return loseIt(`it was not renewed for longer than its lease (${this.#leaseMs} ms)`);
       try {
         const current = await stat(this.#path, { bigint: true });
         if (done) return;
@@ -171,7 +196,7 @@ export class FileLock implements Lock {
     };
     schedule();
     try {
-      return await task(lost.signal);
+      return await task({ lost: lost.signal, tookOver });
     } finally {
       done = true;
       clearTimeout(timer);
@@ -322,6 +347,8 @@ export class FileLock implements Lock {
     try {
       const current = await this.#read();
       if (current?.owner !== owner || (onlyIfStale && !this.#isStale(current))) return false;
+      // Taking over from a dead (or stalled) holder: its work has an unknown outcome; the next holder is told.
+      if (onlyIfStale) await writeFile(this.#orphaned, '', { mode: 0o600 });
       await unlink(this.#path);
       return true;
     } catch (error) {
