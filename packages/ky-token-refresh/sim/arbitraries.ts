@@ -149,6 +149,7 @@ export const worldInput = (disabled: ReadonlySet<FaultClass> = new Set()): fc.Ar
           kind: fc.constant('freeze' as const),
           tab,
           forMs: fc.integer({ min: 1, max: 3 * refreshTimeoutMs }),
+          holder: fc.boolean(),
         }),
       ]);
     if (on('abort')) ops.push([1, fc.record({ kind: fc.constant('abort' as const), tab })]);
@@ -209,6 +210,8 @@ export const worldInput = (disabled: ReadonlySet<FaultClass> = new Set()): fc.Ar
       holdRefreshToken: on('hold-refresh-token')
         ? weighted([5, fc.constant(false)], [4, fc.constant(true)])
         : fc.constant(false),
+      // Shorter leases than the default, so that frozen holders outlive theirs (drawn after the rest).
+      leaseMs: fc.integer({ min: 200, max: 5_000 }),
     });
     return drawn.map((input) =>
       input.persistToken === false ? { ...input, holdRefreshToken: false } : input,

@@ -26,7 +26,7 @@ const describe = (error: unknown): string =>
     : String(error);
 
 /** Why a failed request is allowed to fail, or undefined when it is a violation. */
-const excuse = (request: RequestRecord, hold = false): string | undefined => {
+const excuse = (request: RequestRecord, hold = false, lease = false): string | undefined => {
   const { error, excuses, session } = request;
   if (request.aborted) return 'aborted';
   if (excuses.has('dispose')) return 'disposed';
@@ -46,11 +46,14 @@ const excuse = (request: RequestRecord, hold = false): string | undefined => {
   if (isRefreshFailedError(error))
     return transient || excuses.has('lease-crash')
       ? 'transient refresh fault'
-      : // Holding the refresh token, a store read that fails under the lock is a transient failure (no
-        // refresh with a refresh token that may have rotated).
-        hold && (excuses.has('store') || excuses.has('freeze'))
-        ? 'store fault, refresh token unknown'
-        : undefined;
+      : // A lease holder frozen past its lease: its refresh is aborted (or not sent), a transient failure.
+        lease && excuses.has('freeze')
+        ? 'lease lost by a frozen holder'
+        : // Holding the refresh token, a store read that fails under the lock is a transient failure (no
+          // refresh with a refresh token that may have rotated).
+          hold && (excuses.has('store') || excuses.has('freeze'))
+          ? 'store fault, refresh token unknown'
+          : undefined;
   if ((error instanceof HTTPError && error.response.status === 401) || error instanceof UnauthorizedAnswer) {
     if (request.foreign) return 'foreign 401';
     return sessionOver || excuses.has('expire') || excuses.has('login') || excuses.has('stale-token')
@@ -71,11 +74,24 @@ const knownDuring = (world: World, request: RequestRecord): boolean =>
 `holdRefreshToken`, once idle, when the store had no faults: the stored record's refresh token is the server's
 live one of the session of its access token (neither rotated nor displaced: unless that rotation was made for
 a tab that died or gave up, whose child never reached the record), and a record without a token (a logout, a
-refusal) has none. No tab's `stats()` holds one.
+refusal) has none. No tab's `stats()` holds one, and a tab counts `lostRotations` only for a refusal after a takeover.
 */
 const checkHeldRefreshToken = (world: World): void => {
   if (!world.hold) return;
-  for (const tab of world.tabs) if (!tab.dead) world.noRefreshToken(tab, 'stats()', tab.auth.stats());
+  for (const tab of world.tabs) {
+    if (tab.dead) continue;
+    const stats = tab.auth.stats();
+    world.noRefreshToken(tab, 'stats()', stats);
+    // A lost rotation is a refusal right after a takeover of the lock: counted only where the lock was taken
+    // over from a holder whose lease ran out, and the server refused a refresh, at most once per takeover.
+    if (stats.lostRotations === 0) continue;
+    world.count('hold:lost-rotation-counted');
+    const takeovers = world.counts['lease:took-over'] ?? 0;
+    if (world.refusals === 0 || stats.lostRotations > takeovers)
+      world.violation(
+        `tab ${tab.id}: stats().lostRotations is ${stats.lostRotations}, after ${takeovers} takeover(s) and ${world.refusals} refusal(s)`,
+      );
+  }
   const record = world.storeHub.value;
   if (world.sabotage.noCrossTab || world.input.storeFaults.length > 0 || record === undefined) return;
   const { refreshToken } = record;
@@ -131,9 +147,12 @@ export const checkEnd = (world: World): void => {
     const took = request.settledAt - request.startedAt;
     if (took > bound) world.violation(`${label} took ${took} ms on the virtual clock (bound ${bound} ms)`);
     if (request.ok || request.foreign) continue;
-    if (excuse(request, world.hold) === undefined && knownDuring(world, request)) {
+    if (
+      excuse(request, world.hold, world.input.lock === 'lease') === undefined &&
+      knownDuring(world, request)
+    ) {
       world.count('known-defect:during-401');
-    } else if (excuse(request, world.hold) === undefined) {
+    } else if (excuse(request, world.hold, world.input.lock === 'lease') === undefined) {
       world.violation(
         `${label} failed with ${describe(request.error)}; excuses: ${[...request.excuses].join(',') || 'none'}`,
       );

@@ -57,7 +57,8 @@ export type Op =
   | { kind: 'logout'; tab: number }
   | { kind: 'open' }
   | { kind: 'crash'; tab: number }
-  | { kind: 'freeze'; tab: number; forMs: number }
+  /** `holder`: freeze the tab that holds the refresh lock at that moment, if one does (else `tab`). */
+  | { kind: 'freeze'; tab: number; forMs: number; holder?: boolean }
   | { kind: 'abort'; tab: number }
   | { kind: 'dispose'; tab: number };
 
@@ -104,6 +105,8 @@ export interface WorldInput {
   exclude each other). Default `web`.
   */
   lock?: LockKind;
+  /** `lock: 'lease'`: the lease of the library's `LeaseLock` (its default, 5000 ms, when absent). */
+  leaseMs?: number;
   /** The channel adapter of every tab (likewise: a native and a fallback channel do not meet). Default `native`. */
   channel?: ChannelKind;
   /**
@@ -142,4 +145,9 @@ export interface Sabotage {
   library that broadcast its whole record would.
   */
   leakRefreshToken?: boolean;
+  /**
+  `lock: 'lease'`: the library is not told what the lease lock knows (no `lost`, `held` or `tookOver`): a
+  holder frozen past its lease goes on as if it still held it.
+  */
+  deafLease?: boolean;
 }

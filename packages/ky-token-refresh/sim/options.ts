@@ -14,6 +14,8 @@ export const SABOTAGES: Record<string, Sabotage> = {
   'stale-refresh-token': { staleRefreshToken: true },
   // holdRefreshToken: token messages carry the refresh token of the record they announce.
   'leak-refresh-token': { leakRefreshToken: true },
+  // lease lock: the library is not told that a frozen holder's lease ran out (nor of a takeover).
+  'deaf-lease': { deafLease: true },
 };
 
 /**

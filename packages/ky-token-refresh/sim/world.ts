@@ -11,6 +11,7 @@ import {
   isTokenRefreshError,
   LeaseLock,
   type Lock,
+  type LockGrant,
   type RefreshResult,
   type TokenRefresh,
   type TokenRefreshOptions,
@@ -337,6 +338,7 @@ export class World {
         request: (task, options) =>
           inner.request(() => {
             this.#grantTick.set(tab, ++this.#tick);
+            this.#freezeAtGrant(tab as Tab);
             return task();
           }, options),
       };
@@ -570,6 +572,26 @@ export class World {
     this.#sessions.set(family, this.session);
   }
 
+  /** `freeze` of the lock holder when none held it: the ms to freeze the next tab granted the lock for. */
+  #freezeNextHolder: number | undefined;
+
+  #freezeAtGrant(tab: Tab): void {
+    const forMs = this.#freezeNextHolder;
+    if (forMs === undefined || tab.dead) return;
+    this.#freezeNextHolder = undefined;
+    this.#freeze(tab, forMs);
+  }
+
+  /** Freeze `tab` (its steps and timers held) for `forMs`; a frozen tab is left as it is. */
+  #freeze(tab: Tab, forMs: number): void {
+    if (tab.frozen) return;
+    if (this.#leaseHolders.has(tab) || this.lockHub.holds(tab)) this.count('freeze:lock-holder');
+    tab.frozen = true;
+    for (const call of this.#calls) if (call.tab === tab && !call.settled) call.frozeDuring = true;
+    this.#excuseAll('freeze', this.clock.now + forMs + 2 * this.input.refreshTimeoutMs);
+    this.clock.setTimeout(() => this.#thaw(tab), forMs);
+  }
+
   #pick(index: number): Tab | undefined {
     const live = this.tabs.filter((tab) => !tab.dead);
     return live.length === 0 ? undefined : live[index % live.length];
@@ -625,12 +647,18 @@ export class World {
         return;
       }
       case 'freeze': {
+        if (op.holder) {
+          // The tab that holds the refresh lock now, else the next one granted it (at its grant).
+          const holder = this.tabs.find(
+            (live) => !live.dead && (this.#leaseHolders.has(live) || this.lockHub.holds(live)),
+          );
+          if (holder) this.#freeze(holder, op.forMs);
+          else this.#freezeNextHolder = op.forMs;
+          return;
+        }
         const tab = this.#pick(op.tab);
-        if (!tab || tab.frozen) return;
-        tab.frozen = true;
-        for (const call of this.#calls) if (call.tab === tab && !call.settled) call.frozeDuring = true;
-        this.#excuseAll('freeze', this.clock.now + op.forMs + 2 * this.input.refreshTimeoutMs);
-        this.clock.setTimeout(() => this.#thaw(tab), op.forMs);
+        if (!tab) return;
+        this.#freeze(tab, op.forMs);
         return;
       }
       case 'abort': {
@@ -837,16 +865,23 @@ export class World {
   The library's `LeaseLock` (unchanged, over the sim's IndexedDB): the world names the tab around the
   synchronous part of each request (where idb-keyval opens the database) and notes grants as for Web Locks.
   */
+  /** Tabs inside a `LeaseLock` task now, with what the lock told the task. */
+  readonly #leaseHolders = new Map<Tab, Required<LockGrant>>();
+
   #leaseFor(tab: Tab): Lock {
-    const inner = new LeaseLock('sim');
+    const inner = new LeaseLock('sim', { leaseMs: this.input.leaseMs ?? 5_000 });
     return {
       request: (task, options) => {
         this.idb.current = tab;
         try {
-          return inner.request(() => {
+          return inner.request((grant) => {
             this.#grantTick.set(tab, ++this.#tick);
             this.count('lease:grant');
-            return task();
+            if (grant.tookOver) this.count('lease:took-over');
+            grant.lost.addEventListener('abort', () => this.count('lease:lost-signal'));
+            this.#leaseHolders.set(tab, grant);
+            this.#freezeAtGrant(tab);
+            return task(this.#sabotage.deafLease ? {} : grant).finally(() => this.#leaseHolders.delete(tab));
           }, options);
         } finally {
           this.idb.current = undefined;
@@ -1134,9 +1169,18 @@ export class World {
       signal,
       startedAt: this.clock.now,
       settled: false,
+      // (A frozen tab's timers still fire in the sim, so a refresh() may start while its steps are held.)
+      frozeDuring: tab.frozen,
       onEnd: [],
     };
     this.count('refresh()');
+    // A lease holder calls refresh() only while its lease holds (by its clock): once it ran out, another
+    // tab may hold the lock and have rotated the token.
+    const lease = this.#leaseHolders.get(tab);
+    if (lease && !lease.held()) {
+      this.count('violation:refresh-after-lease');
+      this.violation(`tab ${tab.id}: refresh() after its lease ran out`);
+    }
     for (const other of this.#calls) {
       if (other.settled || other.abandonedAt !== undefined || other.tab.dead) continue;
       // The lease lock's documented limit: a holder frozen longer than the lease loses it.
@@ -1498,6 +1542,11 @@ export class World {
 
   #refusals = 0;
 
+  /** Refreshes the server refused, in the whole run. */
+  get refusals(): number {
+    return this.#refusals;
+  }
+
   #refused(cookie: string | null = null): void {
     this.#refusals++;
     const family = cookie === null ? undefined : this.server.state.tokens[cookie]?.familyId;
@@ -1512,7 +1561,8 @@ export class World {
 
   /**
   A refused refresh on a one-time-use server is allowed only when the token presented had been rotated for
-  a tab that died or gave up (timeout) before the new cookie reached the jar.
+  a tab that died or gave up (timeout) before the new cookie reached the jar, or for a lease holder frozen
+  past its lease.
   */
   #classifyRefusal(
     tab: Tab,
@@ -1541,6 +1591,12 @@ export class World {
     const lost = this.#lostRotation(cookie, sentTick);
     if (lost !== undefined) {
       this.lostRotations[lost]++;
+      return;
+    }
+    // The lease lock's documented limit: a holder frozen past its lease with its request already sent. (In
+    // the sim a frozen tab's answer, and the cookie in it, waits for the thaw.)
+    if (giver?.frozeDuring && this.input.lock === 'lease') {
+      this.count('lost-rotation:lease-frozen');
       return;
     }
     this.violation(

@@ -46,6 +46,55 @@ describe('LeaseLock specifics', () => {
     expect(overlapped).toBe(false);
   });
 
+  it('tells the task it took over from a holder whose lease ran out (tookOver), once; a released lease is no takeover', async () => {
+    const name = uniqueName('lease');
+    const lock = new LeaseLock(name, { leaseMs: 300 });
+    const took = () => lock.request(async ({ tookOver }) => tookOver, { signal: AbortSignal.timeout(5000) });
+    expect(await took()).toBe(false);
+    await set(
+      'lease',
+      { owner: 'dead-tab', expires: Date.now() - 1 },
+      createStore(`${name}-lock-db`, 'lease'),
+    );
+    expect(await took()).toBe(true);
+    expect(await took()).toBe(false);
+  });
+
+  it('a holder whose main thread was blocked past its lease: held() answers false at once and lost aborts, before any renewal', async () => {
+    const name = uniqueName('lease');
+    const lock = new LeaseLock(name, { leaseMs: 200, renewMs: 50 });
+    const seen = await lock.request(
+      async ({ held, lost }) => {
+        const before = held();
+        const blockedUntil = Date.now() + 300;
+        while (Date.now() < blockedUntil) {
+          // A frozen tab (bounded busy loop).
+        }
+        return { before, after: held(), lost: lost.aborted };
+      },
+      { signal: AbortSignal.timeout(5000) },
+    );
+    expect(seen).toEqual({ before: true, after: false, lost: true });
+  });
+
+  it('a renewal that finds another owner aborts lost with a reason', async () => {
+    const name = uniqueName('lease');
+    const lock = new LeaseLock(name, { leaseMs: 3000, renewMs: 50 });
+    const reason = await lock.request(
+      async ({ lost }) => {
+        await set(
+          'lease',
+          { owner: 'thief', expires: Date.now() + 60_000 },
+          createStore(`${name}-lock-db`, 'lease'),
+        );
+        await new Promise((resolve) => lost.addEventListener('abort', resolve, { once: true }));
+        return String(lost.reason);
+      },
+      { signal: AbortSignal.timeout(5000) },
+    );
+    expect(reason).toMatch(/another owner holds it/);
+  });
+
   it('is bounded: gives up after maxWaitMs even without an abort', async () => {
     const name = uniqueName('lease');
     await set(

@@ -87,18 +87,21 @@ describe('FileLock: lease', () => {
     const onLost = vi.fn();
     const lock = new FileLock(dir(), 'l', { leaseMs, renewMs: 100, onLost });
     const seen = await lock.request(
-      async ({ lost }) => {
+      async ({ lost, held }) => {
         // A timer due after the renewal's: what a paused holder's own work does when it resumes.
         const resumed = new Promise<boolean>((resolve) => setTimeout(() => resolve(lost.aborted), 150));
+        const before = held();
         const blockedUntil = Date.now() + leaseMs + 100;
         while (Date.now() < blockedUntil) {
           // A pause longer than the lease (bounded busy loop: SIGSTOP within one process).
         }
-        return resumed;
+        // Asked before any timer ran: held() answers from the clock.
+        const after = held();
+        return { before, after, resumed: await resumed };
       },
       { signal: never() },
     );
-    expect(seen).toBe(true);
+    expect(seen).toEqual({ before: true, after: false, resumed: true });
     expect(onLost).toHaveBeenCalledOnce();
     expect(onLost.mock.calls[0]?.[0]).toBeInstanceOf(Error);
   });

@@ -256,7 +256,7 @@ test('stats().lostRotations: a refusal right after taking over the lock from a d
   };
   const lost = await refuse(true, true);
   expect(lost.lost).toBe(1);
-  expect(lost.message).toMatch(/after a takeover: the rotation was lost/);
+  expect(lost.message).toMatch(/after a takeover \(rotation lost\)/);
   expect(await refuse(true, false)).toMatchObject({ lost: 0 });
   expect(await refuse(false, true)).toMatchObject({ lost: 0 });
 });
@@ -266,7 +266,7 @@ test('a lease lost before refresh() is called: nothing is sent, the newer record
   const lost = new AbortController();
   lost.abort(new Error('Lost the lease'));
   const calls: string[] = [];
-  const adapters = leased(name, { lost: lost.signal });
+  const adapters = leased(name, { lost: lost.signal, held: () => !lost.signal.aborted });
   // Its read under the lock came before the pause: it found the record it refreshes from.
   let snapshot: TokenRecord | undefined;
   let stale = false;
@@ -302,6 +302,37 @@ test('a lease lost before refresh() is called: nothing is sent, the newer record
   expect(paused.auth.getToken()).toBe('from-the-new-holder');
 });
 
+test('a lease lost before refresh() is called, twice, with nothing newer stored: nothing is sent, a transient RefreshFailedError says why', async () => {
+  const name = `lease-lost-twice-${++scope}`;
+  const lost = new AbortController();
+  lost.abort(new Error('Lost the lease'));
+  const calls: string[] = [];
+  let grants = 0;
+  const adapters = leased(name, { lost: lost.signal, held: () => !lost.signal.aborted });
+  const lock: Lock = {
+    request: (task, options) => {
+      grants++;
+      return adapters.lock.request(task, options);
+    },
+  };
+  const { auth } = createClient({
+    name,
+    holdRefreshToken: true,
+    crossTab: { ...adapters, lock },
+    refresh: async ({ refreshToken }) => {
+      calls.push(String(refreshToken));
+      return { accessToken: 'never', refreshToken: 'never' };
+    },
+  });
+  await auth.setToken({ accessToken: 'a1', refreshToken: 'rt-1' });
+  const error = await auth.refresh().catch((caught: unknown) => caught);
+  expect(error).toMatchObject({ code: 'ERR_REFRESH_FAILED' });
+  expect((error as Error).message).toMatch(/refresh lock failed: Lost the lease/);
+  expect(calls).toEqual([]);
+  expect(grants).toBe(2);
+  expect(auth.getToken()).toBe('a1');
+});
+
 test("a lease lost while refresh() runs aborts its signal with the lock's reason", async () => {
   const name = `lease-lost-running-${++scope}`;
   const lost = new AbortController();
@@ -309,7 +340,7 @@ test("a lease lost while refresh() runs aborts its signal with the lock's reason
   const { auth } = createClient({
     name,
     holdRefreshToken: true,
-    crossTab: leased(name, { lost: lost.signal }),
+    crossTab: leased(name, { lost: lost.signal, held: () => !lost.signal.aborted }),
     refresh: ({ signal }) =>
       new Promise<RefreshResult>((_, reject) => {
         signal.addEventListener('abort', () => {

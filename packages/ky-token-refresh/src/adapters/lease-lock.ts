@@ -1,5 +1,5 @@
 import { createStore, type UseStore, update } from 'idb-keyval';
-import type { Lock } from '../core/types.js';
+import type { Lock, LockGrant } from '../core/types.js';
 
 interface Lease {
   readonly owner: string | null;
@@ -70,29 +70,41 @@ export class LeaseLock implements Lock {
     return this.#db;
   }
 
-  /** Compare-and-set: take the lease if it is free, expired, or already `owner`'s. */
-  async #tryTake(owner: string): Promise<boolean> {
-    let taken = false;
+  /**
+  Compare-and-set: take the lease if it is free, expired, or already `owner`'s. Resolves to the expiry it
+  set and whether it took the lease over from a holder whose lease ran out (`undefined`: not taken).
+  */
+  async #tryTake(owner: string): Promise<{ expires: number; tookOver: boolean } | undefined> {
+    let taken: { expires: number; tookOver: boolean } | undefined;
     await update<Lease>(
       KEY,
       (current) => {
         const now = Date.now();
-        taken = !current || current.owner === null || current.expires <= now || current.owner === owner;
-        return taken ? { owner, expires: now + this.#leaseMs } : (current as Lease);
+        const tookOver = !!current?.owner && current.owner !== owner && current.expires <= now;
+        taken =
+          !current || current.owner === null || current.owner === owner || tookOver
+            ? { expires: now + this.#leaseMs, tookOver }
+            : undefined;
+        return taken ? { owner, expires: taken.expires } : (current as Lease);
       },
       this.#store(),
     );
     return taken;
   }
 
-  /** Renew the lease if `owner` still holds it. */
-  async #renew(owner: string): Promise<void> {
+  /** Renew the lease if `owner` still holds it: the new expiry, else `undefined` (another owner has it). */
+  async #renew(owner: string): Promise<number | undefined> {
+    let expires: number | undefined;
     await update<Lease>(
       KEY,
-      (current) =>
-        current?.owner === owner ? { owner, expires: Date.now() + this.#leaseMs } : (current as Lease),
+      (current) => {
+        if (current?.owner !== owner) return current as Lease;
+        expires = Date.now() + this.#leaseMs;
+        return { owner, expires };
+      },
       this.#store(),
     );
+    return expires;
   }
 
   async #release(owner: string): Promise<void> {
@@ -103,13 +115,21 @@ export class LeaseLock implements Lock {
     );
   }
 
-  async request<T>(task: () => Promise<T>, { signal }: { signal: AbortSignal }): Promise<T> {
+  /**
+  Run `task` holding the lease. It is told `tookOver` (the lease was taken from a holder whose lease ran out)
+  and `lost`, which aborts when a renewal finds the lease gone: another owner has it, or this holder's timers
+  stopped (a frozen tab) until it expired (told at the first tick after, before any I/O).
+  */
+  async request<T>(
+    task: (grant: Required<LockGrant>) => Promise<T>,
+    { signal }: { signal: AbortSignal },
+  ): Promise<T> {
     if (signal.aborted) throw signal.reason;
     const owner = randomId();
     const deadline = Date.now() + this.#maxWaitMs;
     let delay = this.#minPollMs;
+    let taken: { expires: number; tookOver: boolean } | undefined;
     for (;;) {
-      let taken = false;
       try {
         taken = await this.#tryTake(owner);
       } catch {
@@ -127,11 +147,28 @@ export class LeaseLock implements Lock {
       delay = Math.min(this.#maxPollMs, delay * 2);
     }
 
+    const lost = new AbortController();
+    let expires = taken.expires;
+    const lose = (why: string) => {
+      clearInterval(renewal);
+      lost.abort(new Error(`Lost the lease lock "${this.#name}": ${why}.`));
+    };
+    const held = () => {
+      if (!lost.signal.aborted && Date.now() >= expires) lose('its lease ran out before it was renewed');
+      return !lost.signal.aborted;
+    };
     const renewal = setInterval(() => {
-      void this.#renew(owner).catch(() => undefined);
+      if (!held()) return;
+      this.#renew(owner).then(
+        (renewed) => {
+          if (renewed === undefined) lose('another owner holds it');
+          else expires = renewed;
+        },
+        () => undefined,
+      );
     }, this.#renewMs);
     try {
-      return await task();
+      return await task({ lost: lost.signal, held, tookOver: taken.tookOver });
     } finally {
       clearInterval(renewal);
       await this.#release(owner).catch(() => undefined);

@@ -533,7 +533,7 @@ export class Coordinator {
   when a newer token arrives (adopted) or the instance is disposed; a grant that comes after the wait ended
   runs nothing (see `GuardedAdapters.request`).
   */
-  async #run(from: TokenRecord): Promise<TokenRecord> {
+  async #run(from: TokenRecord, retried?: boolean): Promise<TokenRecord> {
     const timeoutMs = this.#options.refreshTimeoutMs;
     const wait = new AbortController();
     const timer = setTimeout(() => wait.abort(new RefreshTimeoutError('lock', timeoutMs)), timeoutMs);
@@ -557,7 +557,13 @@ export class Coordinator {
         return this.#underLock(from, grant);
       }, wait.signal);
     } catch (error) {
-      if (granted) throw error;
+      if (granted) {
+        if (!(error instanceof AbortSignal)) throw error;
+        // The lease ran out under this holder (it was paused) before it called refresh(): nothing was
+        // sent. Take the lock again (once): another holder may have refreshed meanwhile.
+        if (!retried) return this.#run(from, true);
+        throw this.#transient(from, error.reason, 'The refresh lock failed');
+      }
       stopWaiting();
       // Another tab (or setToken) produced a newer token while this one waited: adopt it (once).
       if (await newer) return this.#adopt(this.#current);
@@ -568,7 +574,8 @@ export class Coordinator {
 
   /**
   Inside the lock: re-read the shared record (double-checked locking), else refresh. A lease lock's `grant`
-  tells whether its lease was lost meanwhile (nothing is sent then, and a refresh in flight is aborted) and
+  tells whether its lease was lost meanwhile (nothing is sent then: `#run` takes the lock again; a refresh in
+  flight is aborted) and
   whether it was taken over from a holder that died or stalled (a refusal then is a lost rotation).
   */
   async #underLock(failed: TokenRecord, grant: LockGrant): Promise<TokenRecord> {
@@ -602,6 +609,8 @@ export class Coordinator {
       ? [stored, this.#current, failed].find((record) => record && compareVersions(record, from) === 0)
       : undefined;
     const refreshToken = base?.refreshToken;
+    // Paused past its lease before sending: told to `#run` (the signal itself is the marker).
+    if (grant.held?.() === false) throw grant.lost;
 
     this.#stats.refreshes++;
     const key = keyOf(from);
@@ -618,10 +627,7 @@ export class Coordinator {
     const context = this.#options.holdRefreshToken
       ? { signal: controller.signal, refreshToken }
       : { signal: controller.signal };
-    const call = Promise.resolve().then(() => {
-      if (lost?.aborted) throw lost.reason;
-      return this.#options.refresh(context);
-    });
+    const call = Promise.resolve().then(() => this.#options.refresh(context));
     const running: RefreshCall = {
       signal: controller.signal,
       settled: false,
@@ -876,10 +882,10 @@ export class Coordinator {
     const lostRotation = tookOver && !afterLogout;
     if (lostRotation) this.#stats.lostRotations++;
     const expired =
-      error instanceof SessionExpiredError && !lostRotation
+      error instanceof SessionExpiredError
         ? error
         : new SessionExpiredError(
-            `The refresh was refused (${describe(error)})${lostRotation ? ' after a takeover: the rotation was lost' : ''}; log in again.`,
+            `The refresh was refused (${describe(error)})${lostRotation ? ' after a takeover (rotation lost)' : ''}; log in again.`,
             { cause: error },
           );
     this.#failed(from, expired);

@@ -49,6 +49,12 @@ export interface LockGrant {
   */
   readonly lost?: AbortSignal;
   /**
+  Whether the lock is still held, by this holder's clock, now: a synchronous check for just before an
+  irreversible step (a holder resumed after a pause may run on before its renewal timer fires). Once it
+  answers false, `lost` is aborted too.
+  */
+  readonly held?: () => boolean;
+  /**
   The lock was taken over from a holder whose lease ran out (it died, or stalled, holding it): what that
   holder was doing, a refresh sent to the server perhaps, has an unknown outcome.
   */

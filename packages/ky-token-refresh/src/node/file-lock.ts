@@ -62,6 +62,8 @@ interface Held {
   readonly handle: FileHandle;
   readonly ino: bigint;
   readonly dev: bigint;
+  /** The mtime it was taken with: the lease runs from there. */
+  readonly at: number;
 }
 
 type Attempt = Held | { readonly retry: 'now' } | { readonly retry: 'later'; readonly staleAt?: number };
@@ -154,7 +156,7 @@ export class FileLock implements Lock {
   ): Promise<T> {
     if (signal.aborted) throw signal.reason;
     await mkdir(this.#directory, { recursive: true, mode: 0o700 });
-    const held = await this.#acquire(randomUUID(), signal);
+    const mine = await this.#acquire(randomUUID(), signal);
     const tookOver = await unlink(this.#orphaned).then(
       () => true,
       () => false,
@@ -162,7 +164,7 @@ export class FileLock implements Lock {
 
     const lost = new AbortController();
     let done = false;
-    let lastRenewal = Date.now();
+    let lastRenewal = mine.at;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const loseIt = (why: string) => {
       if (done || lost.signal.aborted) return;
@@ -170,18 +172,22 @@ export class FileLock implements Lock {
       lost.abort(error);
       if (this.#onLost) callSafely(this.#onLost, error);
     };
-    const renew = async () => {
-      // Resumed after a pause (SIGSTOP, a blocked event loop) longer than the lease: lost, whatever the lock
-      // file says now. Told at once, before any I/O, so that a task resumed in the same turn sees it.
+    // Resumed after a pause (SIGSTOP, a blocked event loop) longer than the lease: lost, whatever the lock
+    // file says now (another process may have taken it). Told before any I/O.
+    const held = () => {
       if (Date.now() - lastRenewal > this.#leaseMs)
-        return loseIt(`it was not renewed for longer than its lease (${this.#leaseMs} ms)`);
+        loseIt(`it was not renewed for longer than its lease (${this.#leaseMs} ms)`);
+      return !done && !lost.signal.aborted;
+    };
+    const renew = async () => {
+      if (!held()) return;
       try {
         const current = await stat(this.#path, { bigint: true });
         if (done) return;
-        if (current.ino !== held.ino || current.dev !== held.dev) return loseIt('another owner holds it');
+        if (current.ino !== mine.ino || current.dev !== mine.dev) return loseIt('another owner holds it');
         const now = new Date();
-        await held.handle.utimes(now, now);
-        lastRenewal = Date.now();
+        await mine.handle.utimes(now, now);
+        lastRenewal = now.getTime();
       } catch (error) {
         if (errorCode(error) === 'ENOENT') return loseIt('its lock file was removed');
         // A transient failure: try again at the next renewal, unless the lease may have run out.
@@ -196,12 +202,12 @@ export class FileLock implements Lock {
     };
     schedule();
     try {
-      return await task({ lost: lost.signal, tookOver });
+      return await task({ lost: lost.signal, held, tookOver });
     } finally {
       done = true;
       clearTimeout(timer);
-      await this.#release(held.owner).catch(() => undefined);
-      await held.handle.close().catch(() => undefined);
+      await this.#release(mine.owner).catch(() => undefined);
+      await mine.handle.close().catch(() => undefined);
     }
   }
 
@@ -279,9 +285,9 @@ export class FileLock implements Lock {
     const temp = `${this.#path}.${owner}.tmp`;
     const handle = await open(temp, 'wx', 0o600);
     let linked = false;
+    const now = new Date();
     try {
       await handle.writeFile(JSON.stringify({ owner, pid: process.pid, hostname: hostname() }));
-      const now = new Date();
       await handle.utimes(now, now);
       try {
         await link(temp, this.#path);
@@ -295,7 +301,7 @@ export class FileLock implements Lock {
     }
     if (linked) {
       const own = await handle.stat({ bigint: true });
-      return { owner, handle, ino: own.ino, dev: own.dev };
+      return { owner, handle, ino: own.ino, dev: own.dev, at: now.getTime() };
     }
 
     const current = await this.#read();
