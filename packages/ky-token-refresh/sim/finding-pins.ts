@@ -732,4 +732,113 @@ export const pins: Record<string, Pinned> = {
       83, 88, 82, 84, 85, 87, 91, 86, 96, 94, 90, 89, 95, 81, 92, 93,
     ],
   },
+  // L6 (seed 8100003, found after issue 17's lease draws changed the schedules; the library as on b96a759):
+  // persistToken false, a refresh answered late (past refreshTimeoutMs) lost its compare-and-set to a login,
+  // withheld, whose token no peer gave in time (channel delay 1 s): it put the older session's token over
+  // the login (and the logout before it) ("logout not final: tab 0 holds a token of session 1"). A late
+  // refresh now goes over a withheld record only of its own session.
+  lateRefreshOverAWithheldLogin: {
+    input: {
+      tabs: 4,
+      preset: 'strict',
+      atomic: false,
+      accessTtlMs: 10000,
+      refreshTimeoutMs: 1000,
+      refreshBeforeExpiryMs: 0,
+      maxLatencyMs: 0,
+      retry: 0,
+      ignoresSignal: [true],
+      storeFaults: [
+        {
+          call: 7,
+          fault: 'hang',
+        },
+      ],
+      refreshFaults: ['ok', 'late'],
+      channelDelayMs: 1001,
+      latencySeed: 0,
+      ops: [
+        {
+          gapMs: 2000,
+          op: {
+            kind: 'burst',
+            tab: 3,
+            count: 3,
+            post: false,
+            foreign: false,
+            door: 'ky',
+            body: 'blob',
+          },
+        },
+        {
+          gapMs: 1003,
+          op: {
+            kind: 'expire',
+          },
+        },
+        {
+          gapMs: 0,
+          op: {
+            kind: 'burst',
+            tab: 1,
+            count: 2,
+            post: false,
+            foreign: false,
+            door: 'ky',
+            body: 'blob',
+          },
+        },
+        {
+          gapMs: 0,
+          op: {
+            kind: 'open',
+          },
+        },
+        {
+          gapMs: 0,
+          op: {
+            kind: 'logout',
+            tab: 0,
+          },
+        },
+        {
+          gapMs: 1,
+          op: {
+            kind: 'login',
+            tab: 0,
+          },
+        },
+        {
+          gapMs: 0,
+          op: {
+            kind: 'burst',
+            tab: 0,
+            count: 1,
+            post: false,
+            foreign: false,
+            door: 'fetch',
+            body: 'blob',
+          },
+        },
+      ],
+      persistToken: false,
+      refreshVia: ['plain'],
+      skewMs: 0,
+      iat: true,
+      refusalStatus: 400,
+      lock: 'web',
+      channel: 'native',
+      holdRefreshToken: false,
+      leaseMs: 200,
+    },
+    order: [
+      3, 1, 5, 4, 2, 13, 14, 17, 6, 7, 11, 12, 10, 8, 15, 9, 16, 18, 19, 20, 21, 22, 23, 24, 25, 27, 26, 30,
+      32, 33, 28, 34, 35, 31, 36, 29, 45, 48, 44, 50, 42, 40, 52, 41, 46, 49, 47, 51, 43, 38, 54, 39, 55, 37,
+      53, 56, 57, 58, 59, 60, 61, 62, 63, 64, 75, 69, 76, 78, 70, 66, 65, 71, 73, 72, 74, 67, 68, 79, 77, 81,
+      82, 80, 101, 92, 83, 93, 84, 86, 88, 87, 96, 97, 91, 90, 94, 98, 95, 99, 100, 89, 85, 102, 109, 116,
+      106, 104, 103, 107, 114, 105, 115, 117, 111, 108, 113, 112, 110, 118, 128, 127, 130, 122, 120, 123, 121,
+      119, 132, 129, 126, 124, 125, 131, 133, 140, 135, 137, 138, 139, 134, 136, 142, 141, 143, 146, 145, 144,
+      147, 149, 148, 151, 152, 150,
+    ],
+  },
 };

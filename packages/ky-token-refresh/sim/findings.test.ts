@@ -68,4 +68,7 @@ describe('findings of issue 16, fixed', () => {
   test('L5: persistToken false, a tab opened while a login’s messages are on their way, its hello answered with the older record: it is told the login', async () => {
     expect((await replayPinned(pins.loginOvertakesAnAnsweredHello!)).violations).toEqual([]);
   });
+  test('L6: persistToken false, a late refresh that lost its compare-and-set to a withheld login does not put the older session over it', async () => {
+    expect((await replayPinned(pins.lateRefreshOverAWithheldLogin!)).violations).toEqual([]);
+  });
 });

@@ -740,10 +740,11 @@ export class Coordinator {
         return undefined;
       }
       // Its token was withheld (`persistToken: false`) and no live tab has it: what this tab just got
-      // from the server goes over it (once), rather than falling back on the token that failed.
-      if (!retry || content.token === null) return undefined;
+      // from the server goes over it (once), rather than falling back on the token that failed; but only
+      // over the same session's record (a later login or logout is never undone by an older session's token).
       const over = written.value;
-      return this.#publish(over, { ...content, epoch: Math.max(content.epoch ?? 0, over.epoch ?? 0) }, false);
+      if (!retry || content.token === null || over.epoch !== content.epoch) return undefined;
+      return this.#publish(over, content, false);
     }
     const generation = written.ok
       ? written.value.generation
