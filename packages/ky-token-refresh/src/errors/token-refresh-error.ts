@@ -7,7 +7,8 @@ export type TokenRefreshErrorCode =
   | 'ERR_REFRESH_TIMEOUT'
   | 'ERR_REPLAY_UNAVAILABLE'
   | 'ERR_DISPOSED'
-  | 'ERR_CREDENTIALS_FILE';
+  | 'ERR_CREDENTIALS_FILE'
+  | 'ERR_REDIS_RECORD';
 
 /**
 Base class of every error thrown by ky-token-refresh. Never carries a token in its message or fields.

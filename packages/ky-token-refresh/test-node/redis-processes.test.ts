@@ -1,0 +1,223 @@
+/**
+Real processes on a real Redis (one server, and a 3-master Redis Cluster started by the test on loopback)
+against the Node mock's `POST /oauth/token` (strict preset: one-time refresh tokens with reuse detection).
+Naive workers lose the family; ky-token-refresh with `createRedisAdapters` makes exactly one rotation per
+expiry, every request succeeds, and Redis holds no token in the clear.
+*/
+import { createClient, createCluster } from '@redis/client';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
+import { createTokenRefresh } from '../src/node/index.js';
+import { createRedisAdapters, type RedisConnection, RedisStore } from '../src/node/redis/index.js';
+import {
+  dumpRedis,
+  type RunningCluster,
+  type RunningRedis,
+  startCluster,
+  startRedis,
+} from './redis-server.js';
+import { type Child, forkFixture } from './support.js';
+
+const key = 'redis-processes-secret-0123456789';
+let running: RunningMockAuthServer;
+let name: string;
+
+beforeAll(async () => {
+  running = await startMockAuthServer();
+});
+afterAll(async () => {
+  await running.close();
+});
+beforeEach(async () => {
+  await running.authServer.reset({ preset: 'strict' });
+  name = `svc-${Math.random().toString(36).slice(2, 10)}`;
+});
+
+interface TokenAnswer {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+}
+
+interface Results {
+  results: { status: number; error?: string }[];
+  token: string | null;
+}
+
+type Connection = RedisConnection & {
+  set(key: string, value: string): Promise<unknown>;
+  destroy(): void;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+};
+
+const connect = async (redis: string): Promise<Connection> => {
+  const connection = (redis.startsWith('cluster:')
+    ? await createCluster({
+        rootNodes: redis
+          .slice('cluster:'.length)
+          .split(',')
+          .map((url) => ({ url })),
+      }).connect()
+    : await createClient({ url: redis }).connect()) as unknown as Connection;
+  connection.on('error', () => undefined);
+  return connection;
+};
+
+const login = async (): Promise<TokenAnswer> => {
+  const response = await fetch(`${running.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=password&username=ann&password=pw',
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as TokenAnswer;
+};
+
+/** Log in once and store the answer where the workers read it (sealed record, or the naive plain key). */
+const loginInto = async (redis: string, mode: 'library' | 'naive'): Promise<TokenAnswer> => {
+  const answer = await login();
+  const connection = await connect(redis);
+  try {
+    if (mode === 'naive') {
+      await connection.set(`{${name}}:naive`, JSON.stringify(answer));
+      return answer;
+    }
+    const auth = createTokenRefresh({
+      name,
+      crossTab: createRedisAdapters(connection, { name, key }),
+      isAuthorizedUrl: () => false,
+      refresh: () => null,
+    });
+    await auth.setToken({
+      accessToken: answer.access_token,
+      refreshToken: answer.refresh_token,
+      expiresAt: Date.now() + answer.expires_in * 1000,
+    });
+    auth.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return answer;
+  } finally {
+    connection.destroy();
+  }
+};
+
+/** The record as the library stored it (opened with the key): the tokens Redis must not show in the clear. */
+const storedRecord = async (redis: string) => {
+  const connection = await connect(redis);
+  try {
+    return await new RedisStore(connection, name, { key }).get();
+  } finally {
+    connection.destroy();
+  }
+};
+
+const start = async (count: number, mode: 'library' | 'naive', redis: string): Promise<Child[]> => {
+  const children = Array.from({ length: count }, () =>
+    forkFixture('redis-worker.ts', [mode, redis, running.url, name, key], { capture: true }),
+  );
+  await Promise.all(children.map((child) => child.next('ready', 20_000)));
+  return children;
+};
+
+const round = async (children: Child[], count = 1): Promise<Results[]> => {
+  await running.authServer.expireAccessTokens();
+  for (const child of children) child.send({ type: 'call', count });
+  return (await Promise.all(children.map((child) => child.next('results', 30_000)))) as unknown as Results[];
+};
+
+const stopAll = async (children: Child[]) => {
+  for (const child of children) child.send({ type: 'exit' });
+  await Promise.all(children.map((child) => child.exit()));
+};
+
+/** Naive workers lose the family; the library rotates once per expiry on `redis` (3 workers × 20 expiries). */
+const raceOn = async (redis: string, dumps: () => Promise<string>) => {
+  await loginInto(redis, 'naive');
+  const naive = await start(3, 'naive', redis);
+  const naiveOutcomes: Results[] = [];
+  for (let index = 0; index < 20; index++) naiveOutcomes.push(...(await round(naive)));
+  const naiveStats = await running.authServer.stats();
+  expect(
+    naiveOutcomes.flatMap(({ results }) => results).filter(({ status }) => status !== 200).length,
+  ).toBeGreaterThan(0);
+  expect(naiveStats.familyRevocations).toBeGreaterThan(0);
+  await stopAll(naive);
+
+  await running.authServer.reset({ preset: 'strict' });
+  const first = await loginInto(redis, 'library');
+  const workers = await start(3, 'library', redis);
+  const outcomes: Results[][] = [];
+  for (let index = 0; index < 20; index++) outcomes.push(await round(workers));
+  const stats = await running.authServer.stats();
+  expect(outcomes.flat().flatMap(({ results }) => results)).toEqual(
+    Array.from({ length: 60 }, () => ({ status: 200 })),
+  );
+  expect(stats.rotations).toBe(20);
+  expect(stats.refreshFailures).toEqual({});
+  expect(stats.reuseDetections).toBe(0);
+  expect(stats.familyRevocations).toBe(0);
+  for (const results of outcomes) expect(new Set(results.map(({ token }) => token)).size).toBe(1);
+
+  // No token in the clear in Redis, nor in any worker's output.
+  const last = await storedRecord(redis);
+  expect(last?.refreshToken).toMatch(/^[\w-]{43}$/);
+  const secrets = [
+    first.access_token,
+    first.refresh_token,
+    last?.token as string,
+    last?.refreshToken as string,
+  ];
+  const dump = await dumps();
+  expect(dump).toContain(`{${name}}:record`);
+  await stopAll(workers);
+  const output = workers.map((child) => child.output).join('\n');
+  for (const secret of secrets) {
+    expect(dump).not.toContain(secret);
+    expect(output).not.toContain(secret);
+  }
+};
+
+describe('on one Redis', () => {
+  let redis: RunningRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  test('3 workers, 20 expiries: naive workers lose the family; the library rotates once per expiry, every request succeeds, Redis holds no token in the clear', async () => {
+    await raceOn(redis.url, () => dumpRedis(redis.port));
+  }, 180_000);
+
+  test('10 workers × 100 concurrent callers at one expiry: one rotation, 1,000 answered', async () => {
+    await loginInto(redis.url, 'library');
+    const workers = await start(10, 'library', redis.url);
+    const outcomes = await round(workers, 100);
+    const stats = await running.authServer.stats();
+    expect(outcomes.flatMap(({ results }) => results).filter(({ status }) => status === 200)).toHaveLength(
+      1000,
+    );
+    expect(stats.rotations).toBe(1);
+    expect(stats.refreshFailures).toEqual({});
+    expect(new Set(outcomes.map(({ token }) => token)).size).toBe(1);
+    await stopAll(workers);
+  }, 120_000);
+});
+
+describe('on a 3-master Redis Cluster', () => {
+  let cluster: RunningCluster;
+  beforeAll(async () => {
+    cluster = await startCluster();
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  test('3 workers, 20 expiries: naive workers lose the family; the library rotates once per expiry, every request succeeds, no node holds a token in the clear', async () => {
+    const urls = `cluster:${cluster.rootNodes.map(({ url }) => url).join(',')}`;
+    await raceOn(urls, async () =>
+      (await Promise.all(cluster.nodes.map((node) => dumpRedis(node.port)))).join('\n'),
+    );
+  }, 180_000);
+});
