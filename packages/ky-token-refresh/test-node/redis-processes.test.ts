@@ -205,6 +205,71 @@ describe('on one Redis', () => {
   }, 120_000);
 });
 
+describe('a worker killed (SIGKILL) while it holds the refresh lock on Redis', () => {
+  let redis: RunningRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  /** Log in, start a holder whose refresh() meets `fault` and two others (leases of 1 s), expire, have the holder call. */
+  const startWithFault = async (fault: 'stall-before' | 'stall-after') => {
+    await loginInto(redis.url, 'library');
+    const worker = (with_: string) =>
+      forkFixture('redis-worker.ts', ['library', redis.url, running.url, name, key, '1000', with_], {
+        capture: true,
+      });
+    const holder = worker(fault);
+    const others = [worker('none'), worker('none')];
+    await Promise.all([holder, ...others].map((child) => child.next('ready', 20_000)));
+    await running.authServer.expireAccessTokens();
+    holder.send({ type: 'call', count: 1 });
+    await holder.next(fault === 'stall-after' ? 'rotated' : 'refreshing', 20_000);
+    return { holder, others };
+  };
+  const callEach = async (children: Child[]) => {
+    for (const child of children) child.send({ type: 'call', count: 1 });
+    return (await Promise.all(
+      children.map((child) => child.next('results', 30_000)),
+    )) as unknown as (Results & {
+      stats?: { lostRotations: number };
+    })[];
+  };
+
+  test('before its refresh reached the server: another worker takes over after the lease, one rotation, every request succeeds', async () => {
+    const { holder, others } = await startWithFault('stall-before');
+    holder.process.kill('SIGKILL');
+    const outcomes = await callEach(others);
+    expect(outcomes.flatMap(({ results }) => results)).toEqual([{ status: 200 }, { status: 200 }]);
+    const stats = await running.authServer.stats();
+    expect(stats.rotations).toBe(1);
+    expect(stats.refreshFailures).toEqual({});
+    await stopAll(others);
+  }, 60_000);
+
+  test('after the server rotated, before the write: on a strict server the rotation is lost, counted (lostRotations) and the session ends with a typed error; nothing hangs', async () => {
+    const { holder, others } = await startWithFault('stall-after');
+    holder.process.kill('SIGKILL');
+    const outcomes = await callEach(others);
+    for (const result of outcomes.flatMap(({ results }) => results))
+      expect(result).toMatchObject({ status: 0, error: 'ERR_SESSION_EXPIRED' });
+    expect(outcomes.map((outcome) => outcome.stats?.lostRotations).sort()).toEqual([0, 1]);
+    await stopAll(others);
+  }, 60_000);
+
+  test('after the server rotated, before the write: a server with a grace window (okta) answers the takeover, every request succeeds', async () => {
+    await running.authServer.reset({ preset: 'okta' });
+    const { holder, others } = await startWithFault('stall-after');
+    holder.process.kill('SIGKILL');
+    const outcomes = await callEach(others);
+    expect(outcomes.flatMap(({ results }) => results)).toEqual([{ status: 200 }, { status: 200 }]);
+    expect((await running.authServer.stats()).graceHits).toBe(1);
+    await stopAll(others);
+  }, 60_000);
+});
+
 describe('on a 3-master Redis Cluster', () => {
   let cluster: RunningCluster;
   beforeAll(async () => {

@@ -29,9 +29,9 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
-/** Start `redis-server` on a free port; resolves once it accepts connections (bounded: 10 s). */
-export const startRedis = async (extra: string[] = []): Promise<RunningRedis> => {
-  const port = await freePort();
+/** Start `redis-server` on a free port (or `onPort`: a restart); resolves once it accepts connections (bounded: 10 s). */
+export const startRedis = async (extra: string[] = [], onPort?: number): Promise<RunningRedis> => {
+  const port = onPort ?? (await freePort());
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra],

@@ -14,7 +14,7 @@ export interface RedisConnection {
 export interface RedisSubscriber {
   connect(): Promise<unknown>;
   sSubscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
-  on(event: 'error', listener: (error: unknown) => void): unknown;
+  on(event: 'error' | 'ready', listener: (error?: unknown) => void): unknown;
   destroy(): void;
 }
 

@@ -38,8 +38,14 @@ export class RedisChannel implements Channel {
     this.#client = client;
     this.#name = redisKeys(name).channel;
     this.#subscriber = client.duplicate();
+    // Reported once per outage (node-redis retries, and would say so at every attempt).
+    let troubled = false;
     this.#subscriber.on('error', (error) => {
-      if (!this.#closed) report(error);
+      if (!this.#closed && !troubled) report(error);
+      troubled = true;
+    });
+    this.#subscriber.on('ready', () => {
+      troubled = false;
     });
     this.ready = this.#subscriber
       .connect()
