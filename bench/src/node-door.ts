@@ -141,10 +141,10 @@ const fileSystemOf = (path: string): string => {
   }
 };
 
-const errorText = (error: unknown) =>
+export const errorText = (error: unknown) =>
   error instanceof Error ? error.message.split('\n')[0]! : String(error);
 
-const spread = (values: readonly number[]): Spread => ({
+export const spread = (values: readonly number[]): Spread => ({
   p50Ms: percentile(values, 50),
   p95Ms: percentile(values, 95),
 });
@@ -157,7 +157,7 @@ interface TokenAnswer {
 }
 
 /** The refresh_token grant (or, with `password`, the login) of the Node mock, form-encoded. */
-const grant = async (server: string, body: Record<string, string>, signal?: AbortSignal) => {
+export const grant = async (server: string, body: Record<string, string>, signal?: AbortSignal) => {
   const response = await fetch(`${server}/oauth/token`, {
     method: 'POST',
     ...(signal && { signal }),
@@ -176,15 +176,18 @@ const grant = async (server: string, body: Record<string, string>, signal?: Abor
   };
 };
 
-type RefreshFn = (context: {
+export type RefreshFn = (context: {
   signal?: AbortSignal;
   refreshToken?: string | undefined;
 }) => Promise<{ accessToken: string; refreshToken?: string | undefined; expiresAt: number }>;
 
-/** Figure 1, for one `refresh()`: the door's `auth.refresh()` and the bare call, one for one. */
-const measureCoordination = async (
+/**
+Figure 1, for one `refresh()`: the door's `auth.refresh()` and the bare call, one for one. `where`: the
+door's coordination, a credentials file in `directory` or the adapters given (Redis).
+*/
+export const measureCoordination = async (
   library: NodeLibrary,
-  directory: string,
+  where: { directory: string } | { crossTab: import('ky-token-refresh/node').Adapters },
   label: string,
   refresh: RefreshFn,
   login: () => Promise<{ accessToken: string; refreshToken?: string | undefined; expiresAt: number }>,
@@ -192,7 +195,9 @@ const measureCoordination = async (
 ): Promise<Omit<CoordinationFigure, 'server'>> => {
   const auth = library.createTokenRefresh({
     name: 'bench-door',
-    credentialsFile: join(directory, 'credentials.json'),
+    ...('directory' in where
+      ? { credentialsFile: join(where.directory, 'credentials.json') }
+      : { crossTab: where.crossTab }),
     isAuthorizedUrl: () => false,
     refreshBeforeExpiryMs: 0,
     refresh: ({ signal, refreshToken }) => refresh({ signal, refreshToken }),
@@ -526,7 +531,7 @@ export const runNodeDoor = async (
       };
       const figure = await measureCoordination(
         library,
-        join(directory, 'local'),
+        { directory: join(directory, 'local') },
         localLabel,
         local,
         () => local({}),
@@ -544,7 +549,7 @@ export const runNodeDoor = async (
       try {
         const figure = await measureCoordination(
           library,
-          join(directory, 'mock'),
+          { directory: join(directory, 'mock') },
           mockLabel,
           ({ signal, refreshToken }) =>
             grant(mock.url, { grant_type: 'refresh_token', refresh_token: refreshToken ?? '' }, signal),

@@ -12,7 +12,7 @@
   5. bundle size: ky-token-refresh per its size-limit entries (its size-limit CLI), and its peers (esbuild
      --bundle --minify --format=esm, gzip).
 Writes results/bench.json (every sample) and results/bench.md (the Markdown tables).
-Flags: --only=overhead,upload,node,browser,door,bundle  --quick (fewer rounds: a smoke run, not figures)  --http1
+Flags: --only=overhead,upload,node,browser,door,redis,bundle  --quick (fewer rounds: a smoke run, not figures)  --http1
 (also Chromium 8 tabs over HTTP/1.1). CHROMIUM_PATH picks the browser (default /usr/bin/chromium if present).
 */
 import { existsSync } from 'node:fs';
@@ -28,6 +28,7 @@ import { type NodeDoorResult, runNodeDoor } from './node-door.ts';
 import { type OverheadResult, runOverhead, variantNames } from './overhead.ts';
 import { type Protocol, runRecoveryBrowser } from './recovery-browser.ts';
 import { runRecoveryNode } from './recovery-node.ts';
+import { type RedisDoorResult, runRedisDoor } from './redis-door.ts';
 import { measureSizeLimit, type SizeLimitResult } from './size-limit.ts';
 import { runUpload, type UploadResult, uploadVariantNames } from './upload.ts';
 
@@ -39,7 +40,7 @@ const { values } = parseArgs({
   },
 });
 const parts = new Set(
-  (values.only ?? 'overhead,upload,node,browser,door,bundle').split(',').map((part) => part.trim()),
+  (values.only ?? 'overhead,upload,node,browser,door,redis,bundle').split(',').map((part) => part.trim()),
 );
 const quick = values.quick;
 const command = 'pnpm --filter bench run bench';
@@ -74,6 +75,10 @@ const settings = {
     ] as { tabs: number; requests: number; protocol: Protocol }[],
     rounds: quick ? 2 : 10,
     warmup: 1,
+  },
+  redis: {
+    coordination: { refreshes: quick ? 10 : 100, warmup: quick ? 2 : 10 },
+    fanOut: { processes: 10, callers: 100, rounds: quick ? 2 : 10, warmup: 1, floorSamples: quick ? 10 : 50 },
   },
   door: {
     coordination: { refreshes: quick ? 10 : 50, warmup: quick ? 2 : 5 },
@@ -117,6 +122,7 @@ const results: {
   upload?: UploadResult | { error: string };
   recovery: (RecoverySummary | { where: string; error: string })[];
   door?: NodeDoorResult | { error: string };
+  redis?: RedisDoorResult | { error: string };
   bundle?: { library: SizeLimitResult | { error: string }; peers: BundleMeasure[] };
   durationMs?: number;
 } = { command, startedAt: startedAt.toISOString(), quick, machine, settings, recovery: [] };
@@ -194,6 +200,19 @@ if (parts.has('door')) {
     log(`  not measured: ${errorText(error)}`);
   }
   log(`  (Node door: ${((performance.now() - doorStarted) / 1000).toFixed(1)} s)`);
+}
+
+if (parts.has('redis')) {
+  const { coordination, fanOut } = settings.redis;
+  log(
+    `\n[4/5, Redis] Node door on Redis (createRedisAdapters, a redis-server started on loopback): coordination per refresh (${coordination.refreshes} + ${coordination.warmup} warm-up each side), fan-out to ${fanOut.processes} processes × ${fanOut.callers} callers (${fanOut.rounds} rounds)`,
+  );
+  try {
+    results.redis = await runRedisDoor(settings.redis, log);
+  } catch (error) {
+    results.redis = { error: errorText(error) };
+    log(`  not measured: ${errorText(error)}`);
+  }
 }
 
 if (parts.has('bundle')) {
@@ -440,6 +459,48 @@ if (results.door && !('error' in results.door)) {
   });
 } else if (results.door) {
   sections.push({ title: 'Node door', header: ['not measured'], rows: [[results.door.error]], notes: [] });
+}
+
+if (results.redis && !('error' in results.redis)) {
+  const r = results.redis;
+  const pair = (p50: number, p95: number, digits = 2) => `${ms(p50, digits)} / ${ms(p95, digits)}`;
+  const rows: Row[] = [];
+  const c = r.coordination;
+  if ('error' in c) rows.push(['coordination per refresh', `not measured: ${c.error}`, '', '', '']);
+  else
+    rows.push([
+      `coordination per refresh: ${c.refresh}`,
+      `auth.refresh(): ${pair(c.door.p50Ms, c.door.p95Ms)}`,
+      `the grant called directly: ${pair(c.bare.p50Ms, c.bare.p95Ms)}`,
+      ratio(c.ratioOfMedians),
+      `+${ms(c.addedMs, 2)} per refresh; door refresh() calls ${c.doorRefreshCalls}/${c.expectedRefreshCalls}, failures ${c.failures}`,
+    ]);
+  const f = r.fanOut;
+  if ('error' in f) rows.push(['fan-out', `not measured: ${f.error}`, '', '', '']);
+  else
+    rows.push([
+      `fan-out: ${f.processes * f.callers} callers in ${f.processes} processes hold the new token, from go`,
+      `all hold: ${pair(f.allHold.p50Ms, f.allHold.p95Ms, 1)}`,
+      `floor: ${ms(f.floor.totalMs, 2)} (one refresh ${ms(f.floor.refreshMs, 2)} + one publish ${ms(f.floor.publishMs, 2)})`,
+      ratio(f.allHold.p50Ms / f.floor.totalMs),
+      `rotations per round: ${f.rotationsPerRound.join(', ')}; failed callers ${f.failures}; processes on another generation: ${f.generationMismatches}`,
+    ]);
+  sections.push({
+    title: `Node door on Redis: createRedisAdapters (Redis lock, sealed record, sharded pub/sub; redis-server on 127.0.0.1; Node ${machine.node})`,
+    header: ['figure', 'Node door p50 / p95', 'baseline', 'ratio', 'checks'],
+    rows,
+    notes: [
+      `coordination per refresh: \`auth.refresh()\` of the door (the Redis lock taken with a script, the sealed record read and opened, the mock's POST /oauth/token, the record sealed and written by a compare-and-set script, the announcement published, the lock released) beside the same grant called directly, alternating one for one, ${r.options.coordination.refreshes} each after ${r.options.coordination.warmup} warm-up; ratio = median ÷ median.`,
+      `fan-out: ${r.options.fanOut.processes} processes (forked, each its own node-redis connection), each with ${r.options.fanOut.callers} concurrent auth.refresh() calls started on one \`go\`; timed from the first process's go to the last caller's answer, on process.hrtime (one clock for every process); p50 / p95 over ${r.options.fanOut.rounds} rounds. Floor: one bare refresh round trip (the mock) + one publish delivered to a sharded subscriber on another connection, medians measured in the same run. Ratio: p50 ÷ floor.`,
+    ],
+  });
+} else if (results.redis) {
+  sections.push({
+    title: 'Node door on Redis',
+    header: ['not measured'],
+    rows: [[results.redis.error]],
+    notes: [],
+  });
 }
 
 if (results.bundle) {

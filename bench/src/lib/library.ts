@@ -5,6 +5,7 @@ of a run: the figures never depend on whether `dist/` is present or fresh, and a
 library's own dependencies (jose, idb-keyval, broadcast-channel) are bundled in.
 */
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -15,12 +16,17 @@ export const librarySource = fileURLToPath(
 export const nodeLibrarySource = fileURLToPath(
   new URL('../../../packages/ky-token-refresh/src/node/index.ts', import.meta.url),
 );
+/** The Redis adapters, `ky-token-refresh/redis` (built beside the Node entry, sharing its chunks). */
+export const redisLibrarySource = fileURLToPath(
+  new URL('../../../packages/ky-token-refresh/src/node/redis/index.ts', import.meta.url),
+);
 export const resultsDir = fileURLToPath(new URL('../../results/', import.meta.url));
 const outdir = fileURLToPath(new URL('../../results/.build/lib/', import.meta.url));
 const nodeOutdir = fileURLToPath(new URL('../../results/.build/lib-node/', import.meta.url));
 
 type Library = typeof import('ky-token-refresh');
 export type NodeLibrary = typeof import('ky-token-refresh/node');
+export type RedisLibrary = typeof import('ky-token-refresh/redis');
 
 let built: Promise<string> | undefined;
 let builtNode: Promise<string> | undefined;
@@ -60,7 +66,10 @@ export const buildNodeLibrary = (): Promise<string> => {
   builtNode ??= (async () => {
     await mkdir(nodeOutdir, { recursive: true });
     await build({
-      entryPoints: { 'ky-token-refresh-node': nodeLibrarySource },
+      entryPoints: {
+        'ky-token-refresh-node': nodeLibrarySource,
+        'ky-token-refresh-redis': redisLibrarySource,
+      },
       bundle: true,
       format: 'esm',
       splitting: true,
@@ -78,3 +87,29 @@ export const buildNodeLibrary = (): Promise<string> => {
 /** Build `ky-token-refresh/node` (from its source) and import it. */
 export const loadNodeLibrary = async (): Promise<NodeLibrary> =>
   (await import(await buildNodeLibrary())) as NodeLibrary;
+
+/** The file URL of the built `ky-token-refresh/redis` (built with the Node entry). */
+export const buildRedisLibrary = async (): Promise<string> =>
+  (await buildNodeLibrary()).replace(/ky-token-refresh-node\.js$/, 'ky-token-refresh-redis.js');
+
+/** Build `ky-token-refresh/redis` (from its source) and import it. */
+export const loadRedisLibrary = async (): Promise<RedisLibrary> =>
+  (await import(await buildRedisLibrary())) as RedisLibrary;
+
+/** What the bench uses of a node-redis connection (the library package's own node-redis: not a bench dependency). */
+export type BenchRedisClient = import('ky-token-refresh/redis').RedisConnection & {
+  connect(): Promise<BenchRedisClient>;
+  destroy(): void;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+  sSubscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+};
+
+/** node-redis's `createClient`, resolved from packages/ky-token-refresh (its dev dependency). */
+export const loadRedisClient = async (): Promise<{
+  createClient(options: { url: string }): BenchRedisClient;
+}> => {
+  const from = new URL('../../../packages/ky-token-refresh/package.json', import.meta.url);
+  return (await import(pathToFileURL(createRequire(from).resolve('@redis/client')).href)) as {
+    createClient(options: { url: string }): BenchRedisClient;
+  };
+};
