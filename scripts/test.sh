@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what it needs (Node 24, pnpm, dependencies, Debian chromium for the
-# browser tests), then runs typecheck, lint, every test suite (the simulation included), and the package
+# browser tests; Debian's redis-server for the Redis tests), then runs typecheck, lint, every test suite (the
+# simulation included), and the package
 # checks, and closes with one line that counts every test that ran: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,6 +15,7 @@ reports=(
   packages/ky-token-refresh/test-results/sim-contract.json
   packages/ky-token-refresh/test-results/sim.json
   packages/ky-token-refresh/test-results/node-contract.json
+  packages/ky-token-refresh/test-results/redis-contract.json
   packages/ky-token-refresh/test-results/node.json
   e2e/results/report.json
   e2e/results/kit-report.json
@@ -26,7 +28,7 @@ step "build (mock-auth-server)"; pnpm --filter mock-auth-server run build
 step "typecheck";       pnpm -r --workspace-concurrency=1 run typecheck
 step "lint (biome)";    pnpm exec biome ci .
 step "unit tests (Node) and e2e (Playwright, chromium)"; pnpm -r --workspace-concurrency=1 run test
-step "Node door (file adapters: contract suites, real files, real processes against the Node mock)"
+step "Node door (file and Redis adapters: contract suites, real files, real redis-servers and a Redis Cluster, real processes against the Node mock)"
 pnpm --filter ky-token-refresh run test:node
 step "simulation (fast-check scheduler: adapter contract, negative controls, pinned schedules, >= 5,000 schedules)"
 SIM_CI_RUNS=5000 pnpm --filter ky-token-refresh run test:sim
