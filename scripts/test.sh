@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what it needs (Node 24, pnpm, dependencies, Debian chromium for the
 # browser tests; Debian's redis-server for the Redis tests), then runs typecheck, lint, every test suite (the
-# simulation included), and the package
-# checks, and closes with one line that counts every test that ran: "tests: N passed, N failed, N skipped".
+# simulation included), and the package checks, and closes with one line that counts every test that ran: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/bootstrap.sh --browser
