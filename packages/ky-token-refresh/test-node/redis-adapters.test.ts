@@ -128,6 +128,10 @@ describe('RedisLock', () => {
     expect(
       await lock.request(async (grant) => grant.tookOver, { signal: new AbortController().signal }),
     ).toBe(false);
+    // Every key of the lock carries a TTL (released: the lock and holder keys are gone; the fence expires).
+    const client = await connect();
+    for (const key of [redisKeys(name).lock, redisKeys(name).holder]) expect(await client.pTTL(key)).toBe(-2);
+    expect(await client.pTTL(redisKeys(name).fence)).toBeGreaterThan(0);
   }, 30_000);
 
   test('a holder whose wall clock is an hour off holds and loses its lease by Redis’s clock, like any other', async () => {

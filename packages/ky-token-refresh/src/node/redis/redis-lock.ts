@@ -22,13 +22,16 @@ export interface RedisLockOptions {
   onLost?: (error: Error) => void;
 }
 
-// Take the lock if free; then note the owner in `holder` (no TTL of its own but a long one), which only a
-// release removes: found there at the next take, it is a holder that never released (a takeover).
+// Take the lock if free; then note the owner in `holder` (with a long TTL: a day, or 100 leases), which only a
+// release removes: found there at the next take, it is a holder that never released (a takeover). The fencing
+// counter gets the same TTL: no key of the lock lives forever.
 const TAKE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   local previous = redis.call('GET', KEYS[2])
   redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
-  return {redis.call('INCR', KEYS[3]), previous and 1 or 0}
+  local fence = redis.call('INCR', KEYS[3])
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+  return {fence, previous and 1 or 0}
 end
 return redis.call('PTTL', KEYS[1])
 `;
