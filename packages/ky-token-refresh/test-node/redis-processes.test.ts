@@ -4,6 +4,8 @@ against the Node mock's `POST /oauth/token` (strict preset: one-time refresh tok
 Naive workers lose the family; ky-token-refresh with `createRedisAdapters` makes exactly one rotation per
 expiry, every request succeeds, and Redis holds no token in the clear.
 */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createClient, createCluster } from '@redis/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
@@ -18,6 +20,7 @@ import {
 } from './redis-server.js';
 import { type Child, forkFixture } from './support.js';
 
+const run = promisify(execFile);
 const key = 'redis-processes-secret-0123456789';
 let running: RunningMockAuthServer;
 let name: string;
@@ -285,4 +288,40 @@ describe('on a 3-master Redis Cluster', () => {
       (await Promise.all(cluster.nodes.map((node) => dumpRedis(node.port)))).join('\n'),
     );
   }, 180_000);
+
+  test('the master that holds the coordination’s slot restarted between two expiries (its data lost): the workers go on, one rotation per expiry, every request succeeds', async () => {
+    const urls = `cluster:${cluster.rootNodes.map(({ url }) => url).join(',')}`;
+    await loginInto(urls, 'library');
+    const workers = await start(3, 'library', urls);
+    const before = await round(workers);
+    expect(before.flatMap(({ results }) => results)).toEqual(
+      Array.from({ length: 3 }, () => ({ status: 200 })),
+    );
+    // The node that holds `{name}:record`: SIGKILL it and start it again on its port with its cluster config.
+    const owners = await Promise.all(
+      cluster.nodes.map(async (node) =>
+        (await run('redis-cli', ['-p', String(node.port), 'EXISTS', `{${name}}:record`])).stdout.trim(),
+      ),
+    );
+    const index = owners.indexOf('1');
+    expect(index).toBeGreaterThanOrEqual(0);
+    const node = cluster.nodes[index] as RunningRedis;
+    await node.stop();
+    cluster.nodes[index] = await startRedis(node.extra, node.port);
+    for (let attempt = 0; ; attempt++) {
+      const { stdout } = await run('redis-cli', ['-p', String(node.port), 'CLUSTER', 'INFO']);
+      if (stdout.includes('cluster_state:ok')) break;
+      if (attempt > 100) throw new Error('the restarted node did not rejoin');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const after: Results[][] = [];
+    for (let index = 0; index < 5; index++) after.push(await round(workers));
+    expect(after.flat().flatMap(({ results }) => results)).toEqual(
+      Array.from({ length: 15 }, () => ({ status: 200 })),
+    );
+    const stats = await running.authServer.stats();
+    expect(stats.rotations).toBe(6);
+    expect(stats.refreshFailures).toEqual({});
+    await stopAll(workers);
+  }, 120_000);
 });

@@ -22,6 +22,8 @@ export const freePort = (): Promise<number> =>
   });
 
 export interface RunningRedis {
+  /** The extra arguments it was started with (a restart uses them again). */
+  readonly extra: string[];
   readonly port: number;
   readonly url: string;
   readonly process: ChildProcess;
@@ -57,6 +59,7 @@ export const startRedis = async (extra: string[] = [], onPort?: number): Promise
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
+    extra,
     port,
     url: `redis://127.0.0.1:${port}`,
     process: child,
