@@ -6,6 +6,7 @@ import { deliver, type Listener } from '../adapters/deliver.js';
 import { report } from '../core/report.js';
 import type { Channel, ChannelMessage } from '../core/types.js';
 import { watchDirectory } from './watch.js';
+import { withoutToken as redact } from './without-token.js';
 
 export interface FileChannelOptions {
   /**
@@ -26,15 +27,6 @@ export interface FileChannelOptions {
 /** `<15-digit ms timestamp>-<10-digit sequence>-<sender id>.json`: sorts by time, then by one sender's order. */
 const MESSAGE = /^(\d{15})-(\d{10})-([0-9a-f]{32})\.json$/;
 const TEMP = /^\..*\.tmp$/;
-
-/** What is written for `message`: a `'token'` message loses its `token` (receivers read the store). */
-const redact = (message: ChannelMessage): unknown => {
-  if (typeof message !== 'object' || message === null || message.type !== 'token' || !('token' in message)) {
-    return message;
-  }
-  const { token: _token, ...rest } = message;
-  return rest;
-};
 
 /**
 A Channel between the processes (and the instances within a process) of one machine that share `directory`

@@ -2,15 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { deliver, type Listener } from '../../adapters/deliver.js';
 import { report } from '../../core/report.js';
 import type { Channel, ChannelMessage } from '../../core/types.js';
+import { withoutToken as redact } from '../without-token.js';
 import { type RedisConnection, type RedisSubscriber, redisKeys } from './connection.js';
-
-/** What is published for `message`: a `'token'` message loses its `token` (receivers read the store). */
-const redact = (message: ChannelMessage): unknown => {
-  if (typeof message !== 'object' || message === null || message.type !== 'token' || !('token' in message))
-    return message;
-  const { token: _token, ...rest } = message;
-  return rest;
-};
 
 /**
 A Channel between the processes, on any machine, that use the same Redis and `name`: sharded pub/sub
