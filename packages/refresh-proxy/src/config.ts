@@ -85,6 +85,16 @@ export const SETTINGS = {
     env: 'MAX_BODY_BYTES',
     help: 'largest refresh body (default 16384)',
   },
+  headersTimeoutMs: {
+    flag: 'headers-timeout-ms',
+    env: 'HEADERS_TIMEOUT_MS',
+    help: 'time a client may take to send its headers, then 408 (default 10000)',
+  },
+  bodyTimeoutMs: {
+    flag: 'body-timeout-ms',
+    env: 'BODY_TIMEOUT_MS',
+    help: 'time a client may take to send its body after the headers, then 408 (default 10000)',
+  },
   drainTimeoutMs: {
     flag: 'drain-timeout-ms',
     env: 'DRAIN_TIMEOUT_MS',

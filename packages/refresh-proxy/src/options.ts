@@ -42,6 +42,17 @@ export interface RefreshProxyOptions {
   pollMs?: number;
   /** Largest request body read on the refresh paths; larger: 413. Default 16 384. */
   maxBodyBytes?: number;
+  /**
+   * How long a client may take to send a request's headers; past it the proxy answers 408 and closes the
+   * connection (Node's `headersTimeout`). Default 10 000.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * How long a client may take, after its headers, to send the rest of the request (a body that stalls or
+   * trickles); past it 408 and the connection closed (Node's `requestTimeout`, set to headers + body).
+   * Default 10 000.
+   */
+  bodyTimeoutMs?: number;
   /** Shared state. Default: a new in-memory store (one instance). See `createRedisStore`. */
   store?: CoalesceStore;
   /** When the store fails: `open` forwards directly (default), `closed` answers 503. */
@@ -84,6 +95,8 @@ export interface NormalizedOptions {
   readonly waitTimeoutMs: number;
   readonly pollMs: number;
   readonly maxBodyBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
   readonly storeFailure: StoreFailurePolicy;
   readonly storeGraceMs: number;
   readonly secret: string;
@@ -152,6 +165,8 @@ export function normalizeOptions(options: RefreshProxyOptions, store: CoalesceSt
     waitTimeoutMs: integer('waitTimeoutMs', options.waitTimeoutMs ?? upstreamTimeoutMs + leaseMs, 1),
     pollMs: integer('pollMs', options.pollMs ?? Math.min(250, Math.floor(leaseMs / 4)), 5),
     maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes ?? 16 * 1024, 64),
+    headersTimeoutMs: integer('headersTimeoutMs', options.headersTimeoutMs ?? 10_000, 1),
+    bodyTimeoutMs: integer('bodyTimeoutMs', options.bodyTimeoutMs ?? 10_000, 1),
     storeFailure,
     storeGraceMs: integer('storeGraceMs', options.storeGraceMs ?? 1_000, 0),
     secret,

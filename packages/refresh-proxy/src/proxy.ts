@@ -57,16 +57,30 @@ export class RefreshProxy {
     });
     this.#upstream = new Upstream({ base: o.upstream, timeoutMs: o.upstreamTimeoutMs });
     this.#recognizer = new RefreshRecognizer(o);
-    this.#server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
-        this.logger.error(
-          { event: 'handler_error', error: error instanceof Error ? error.message : String(error) },
-          'request failed',
-        );
-        if (!res.headersSent) this.#json(res, 500, { error: 'proxy_error' });
-        else res.destroy();
-      });
-    });
+    // Slow clients are bounded by Node's own timers: a header that stalls past headersTimeoutMs, or a body
+    // past bodyTimeoutMs after it, is answered 408 and its connection closed (checked every quarter bound).
+    const checkMs = Math.max(
+      10,
+      Math.min(1_000, Math.floor(Math.min(o.headersTimeoutMs, o.bodyTimeoutMs) / 4)),
+    );
+    this.#server = createServer(
+      {
+        keepAliveTimeout: 5_000,
+        headersTimeout: o.headersTimeoutMs,
+        requestTimeout: o.headersTimeoutMs + o.bodyTimeoutMs,
+        connectionsCheckingInterval: checkMs,
+      },
+      (req, res) => {
+        this.#handle(req, res).catch((error: unknown) => {
+          this.logger.error(
+            { event: 'handler_error', error: error instanceof Error ? error.message : String(error) },
+            'request failed',
+          );
+          if (!res.headersSent) this.#json(res, 500, { error: 'proxy_error' });
+          else res.destroy();
+        });
+      },
+    );
   }
 
   /** The store behind the proxy (tests and health). */

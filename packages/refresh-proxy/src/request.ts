@@ -22,17 +22,18 @@ export interface RecognizerOptions {
 
 type BodyRead = { ok: true; body: Buffer } | { ok: false; reason: 'too_large' | 'aborted' };
 
-/** Beyond this an oversized body is not drained any more: the connection is dropped. */
-const MAX_DRAIN_BYTES = 1024 * 1024;
-
+/**
+Reads the body up to `limit`. Past it, it resolves `too_large` at once (the proxy answers 413 with
+`Connection: close` while the rest is discarded), whether the size was declared or streamed (chunked).
+*/
 function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.byteLength;
-      if (size > MAX_DRAIN_BYTES) req.destroy();
-      else if (size <= limit) chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
+      else resolve({ ok: false, reason: 'too_large' });
     });
     req.on('end', () =>
       resolve(size > limit ? { ok: false, reason: 'too_large' } : { ok: true, body: Buffer.concat(chunks) }),
@@ -122,7 +123,12 @@ export class RefreshRecognizer {
         'The token endpoint takes application/x-www-form-urlencoded',
       );
     }
-    const params = parseForm(read.body.toString('utf8'));
+    const text = read.body.toString('utf8');
+    // Only a refresh grant is the proxy's to judge: any other grant passes through as it is, even one the
+    // strict parser below would refuse (a repeated scope, say).
+    if (!new URLSearchParams(text).getAll('grant_type').includes('refresh_token'))
+      return { kind: 'pass', body: read.body };
+    const params = parseForm(text);
     if (params === null)
       return reject(400, 'invalid_request', 'Malformed form body (encoding or repeated parameter)');
     if (params.get('grant_type') !== 'refresh_token') return { kind: 'pass', body: read.body };
