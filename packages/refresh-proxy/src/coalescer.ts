@@ -42,6 +42,7 @@ type Settings = Pick<
   | 'storeGraceMs'
   | 'trackTtlMs'
   | 'overuseThreshold'
+  | 'takeoverAfterSend'
 >;
 
 /** Dependencies of {@link Coalescer}. */
@@ -149,7 +150,7 @@ export class Coalescer {
         let step: AcquireResult;
         try {
           const take = failingSince === null && performance.now() >= holdOffUntil;
-          step = await this.#store.acquire(key, leaseMs, trackTtlMs, take);
+          step = await this.#store.acquire(key, leaseMs, trackTtlMs, take, this.#settings.takeoverAfterSend);
           if (failingSince !== null) holdOffUntil = performance.now() + leaseMs;
           failingSince = null;
           if (step.kind === 'free') step = { kind: 'busy' };
@@ -170,6 +171,7 @@ export class Coalescer {
           this.#countLate(key, step.lateCount);
           return this.#shared(key, call, step.sealed, started);
         }
+        if (step.kind === 'unknown') return this.#unknownOutcome(key, call, started);
         if (step.kind === 'lease') {
           this.#countLate(key, step.lateCount);
           return await this.#lead(key, call, step.lease, step.issuedAt);
@@ -208,6 +210,31 @@ export class Coalescer {
       wakers.delete(wake);
       if (wakers.size === 0 && this.#wakers.get(key) === wakers) this.#wakers.delete(key);
     }
+  }
+
+  /**
+   * The last holder of this token died after sending it upstream: the upstream may have rotated it, and
+   * sending it again would be reuse (a strict upstream revokes the family). 504 with the reason; counted.
+   */
+  #unknownOutcome(key: string, call: RefreshCall, started: number): Resolution {
+    this.#metrics.waitSeconds.observe((performance.now() - started) / 1000);
+    this.#metrics.unknownOutcomes.inc();
+    this.#logger.warn(
+      { event: 'refresh_outcome_unknown', key: keyId(key) },
+      'the last holder of this token died after sending it upstream: not sent again (TAKEOVER_AFTER_SEND=fail)',
+    );
+    return {
+      outcome: 'error',
+      answer: jsonAnswer(
+        504,
+        {
+          error: 'refresh_outcome_unknown',
+          reason:
+            'a refresh of this token was sent upstream by a proxy that died before answering; sending it again could revoke the session: log in again',
+        },
+        call.shape,
+      ),
+    };
   }
 
   /** Opens a shared answer and renders it for this request's shape. */

@@ -85,6 +85,11 @@ export const SETTINGS = {
     env: 'MAX_BODY_BYTES',
     help: 'largest refresh body (default 16384)',
   },
+  takeoverAfterSend: {
+    flag: 'takeover-after-send',
+    env: 'TAKEOVER_AFTER_SEND',
+    help: 'fail (504, default) or retry (grace-window upstreams) when a holder died after sending a token',
+  },
   headersTimeoutMs: {
     flag: 'headers-timeout-ms',
     env: 'HEADERS_TIMEOUT_MS',
@@ -172,6 +177,13 @@ export function parseStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   if (storeFailure !== 'open' && storeFailure !== 'closed') {
     throw new ConfigError(label('storeFailure'), `expected "open" or "closed", got "${storeFailure}"`);
   }
+  const takeoverAfterSend = raw('takeoverAfterSend') ?? 'fail';
+  if (takeoverAfterSend !== 'fail' && takeoverAfterSend !== 'retry') {
+    throw new ConfigError(
+      label('takeoverAfterSend'),
+      `expected "fail" or "retry", got "${takeoverAfterSend}"`,
+    );
+  }
   const renew = raw('renewLease') ?? 'true';
   if (renew !== 'true' && renew !== 'false')
     throw new ConfigError(label('renewLease'), `expected true or false, got "${renew}"`);
@@ -191,6 +203,7 @@ export function parseStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   const options: StartConfig['options'] = {
     upstream,
     storeFailure: storeFailure as StoreFailurePolicy,
+    takeoverAfterSend,
     renewLease: renew === 'true',
   };
   const optional = {
@@ -201,6 +214,8 @@ export function parseStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     storeGraceMs: int('storeGraceMs', 0),
     upstreamTimeoutMs: int('upstreamTimeoutMs', 1),
     maxBodyBytes: int('maxBodyBytes', 64),
+    headersTimeoutMs: int('headersTimeoutMs', 1),
+    bodyTimeoutMs: int('bodyTimeoutMs', 1),
     drainTimeoutMs: int('drainTimeoutMs', 0),
     tokenPath: text('tokenPath'),
     cookiePath: text('cookiePath'),

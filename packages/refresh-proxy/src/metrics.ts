@@ -28,6 +28,7 @@ export class ProxyMetrics {
   readonly tokenLifetimeSeconds: Histogram;
   readonly rotatedTokenPresentations: Counter;
   readonly rotatedTokenOveruse: Counter;
+  readonly unknownOutcomes: Counter;
   readonly inflight: Gauge;
 
   constructor(registry: Registry = new Registry()) {
@@ -96,6 +97,11 @@ export class ProxyMetrics {
     this.rotatedTokenOveruse = new Counter({
       name: 'refresh_proxy_rotated_token_overuse_total',
       help: 'Tokens presented more times after their rotation than the threshold (default 3)',
+      registers,
+    });
+    this.unknownOutcomes = new Counter({
+      name: 'refresh_proxy_unknown_outcomes_total',
+      help: 'Refreshes answered 504 refresh_outcome_unknown: the last holder of their token died after sending it upstream (TAKEOVER_AFTER_SEND=fail)',
       registers,
     });
     this.inflight = new Gauge({

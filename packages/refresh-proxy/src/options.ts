@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ConfigError } from './errors.ts';
-import type { CoalesceStore } from './store/types.ts';
+import type { CoalesceStore, TakeoverAfterSend } from './store/types.ts';
 
 /** What the proxy does when the shared store cannot be reached. */
 export type StoreFailurePolicy = 'open' | 'closed';
@@ -72,6 +72,12 @@ export interface RefreshProxyOptions {
   logger?: Logger;
   /** prom-client registry for `/metrics`; default a new one per proxy (several proxies per process in tests). */
   registry?: Registry;
+  /**
+   * A token whose last lease holder died after sending it upstream (its outcome unknown): `fail` (default)
+   * answers 504 `refresh_outcome_unknown` and never sends it again, which a strict upstream would take for
+   * reuse and revoke the family for; `retry` sends it again, for an upstream with a grace window only.
+   */
+  takeoverAfterSend?: TakeoverAfterSend;
   /** On close: how long in-flight requests may still run. Default 15 000. */
   drainTimeoutMs?: number;
   /** How long a token's issue and rotation times are remembered (lifetime, reuse after rotation). Default 1 day. */
@@ -96,6 +102,7 @@ export interface NormalizedOptions {
   readonly pollMs: number;
   readonly maxBodyBytes: number;
   readonly headersTimeoutMs: number;
+  readonly takeoverAfterSend: TakeoverAfterSend;
   readonly bodyTimeoutMs: number;
   readonly storeFailure: StoreFailurePolicy;
   readonly storeGraceMs: number;
@@ -142,6 +149,13 @@ export function normalizeOptions(options: RefreshProxyOptions, store: CoalesceSt
   if (!/^[!#$%&'*+\-.^_`|~\w]+$/.test(cookieName)) {
     throw new ConfigError('cookieName', `not a cookie name: "${cookieName}"`);
   }
+  const takeoverAfterSend = options.takeoverAfterSend ?? 'fail';
+  if (takeoverAfterSend !== 'fail' && takeoverAfterSend !== 'retry') {
+    throw new ConfigError(
+      'takeoverAfterSend',
+      `expected "fail" or "retry", got "${String(takeoverAfterSend)}"`,
+    );
+  }
   const storeFailure = options.storeFailure ?? 'open';
   if (storeFailure !== 'open' && storeFailure !== 'closed') {
     throw new ConfigError('storeFailure', `expected "open" or "closed", got "${String(storeFailure)}"`);
@@ -166,6 +180,7 @@ export function normalizeOptions(options: RefreshProxyOptions, store: CoalesceSt
     pollMs: integer('pollMs', options.pollMs ?? Math.min(250, Math.floor(leaseMs / 4)), 5),
     maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes ?? 16 * 1024, 64),
     headersTimeoutMs: integer('headersTimeoutMs', options.headersTimeoutMs ?? 10_000, 1),
+    takeoverAfterSend,
     bodyTimeoutMs: integer('bodyTimeoutMs', options.bodyTimeoutMs ?? 10_000, 1),
     storeFailure,
     storeGraceMs: integer('storeGraceMs', options.storeGraceMs ?? 1_000, 0),

@@ -65,10 +65,37 @@ async function waitForLock(timeoutMs = 5_000): Promise<void> {
 }
 
 describe('the instance holding the lock is SIGKILLed mid-refresh', () => {
-  it('the others take over after the lease (no hang), one takeover call, both answered alike', async () => {
+  it('strict upstream, the default (TAKEOVER_AFTER_SEND=fail): the others answer 504 refresh_outcome_unknown, the token is never sent twice, the family is not revoked', async () => {
+    await mock.authServer.reset({ preset: 'strict', latencyMs: 1_500 });
+    const env = { UPSTREAM: mock.url, REDIS_URL: redis.url, LEASE_MS: '600' };
+    const [a, b, c] = await Promise.all([0, 1, 2].map(() => new ChildProxy().start(env)));
+    try {
+      const { refreshToken } = await cliLogin(a!.url);
+      const doomed = formRefresh(a!.url, refreshToken).catch((error: unknown) => error);
+      await waitForLock();
+      const others = Promise.all([formRefresh(b!.url, refreshToken), cookieRefresh(c!.url, refreshToken)]);
+      await sleep(100);
+      expect(await a!.kill('SIGKILL')).toBe('SIGKILL');
+      expect(await doomed).toBeInstanceOf(Error);
+      const [viaB, viaC] = await others;
+      expect([viaB.status, viaC.status]).toEqual([504, 504]);
+      expect(viaB.body).toMatchObject({ error: 'refresh_outcome_unknown' });
+      const stats = await mock.authServer.stats();
+      expect(stats.refreshRequests).toBe(1);
+      expect(stats.reuseDetections).toBe(0);
+      expect(stats.familyRevocations).toBe(0);
+      const texts = await metricsOf([b!, c!]);
+      metricTexts.push(...texts);
+      expect(total(texts, 'refresh_proxy_unknown_outcomes_total')).toBe(2);
+    } finally {
+      await Promise.all([a!.kill('SIGKILL'), b!.kill('SIGTERM'), c!.kill('SIGTERM')]);
+    }
+  });
+
+  it('an upstream with a grace window (TAKEOVER_AFTER_SEND=retry): the others take over after the lease (no hang), one takeover call, both answered alike', async () => {
     // supabase: 10 s same-child grace, so the takeover's call (same parent) gets the same child.
     await mock.authServer.reset({ preset: 'supabase', latencyMs: 1_500 });
-    const env = { UPSTREAM: mock.url, REDIS_URL: redis.url, LEASE_MS: '600' };
+    const env = { UPSTREAM: mock.url, REDIS_URL: redis.url, LEASE_MS: '600', TAKEOVER_AFTER_SEND: 'retry' };
     const [a, b, c] = await Promise.all([0, 1, 2].map(() => new ChildProxy().start(env)));
     try {
       const { refreshToken } = await cliLogin(a!.url);
@@ -232,7 +259,14 @@ describe('an upstream slower than the lease', () => {
     await mock.authServer.reset({ preset: 'strict', latencyMs: 1_200 });
     const proxies = await Promise.all(
       [0, 1, 2].map(() =>
-        startProxy({ upstream: mock.url, redisUrl: redis.url, leaseMs: 200, renewLease: false }),
+        startProxy({
+          upstream: mock.url,
+          redisUrl: redis.url,
+          leaseMs: 200,
+          renewLease: false,
+          // The bug this control shows is the second call upstream: let a takeover send (a grace upstream would).
+          takeoverAfterSend: 'retry',
+        }),
       ),
     );
     try {

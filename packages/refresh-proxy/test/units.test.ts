@@ -139,7 +139,8 @@ describe('MemoryStore: lease, takeover, fencing', () => {
     expect(first.kind).toBe('lease');
     expect((await store.acquire('k', 100, 60_000)).kind).toBe('busy');
     now += 150; // the first owner stalls past its lease
-    const second = await store.acquire('k', 100, 60_000);
+    // (Taking over a lease whose holder sent the token and never completed: the `retry` policy.)
+    const second = await store.acquire('k', 100, 60_000, true, 'retry');
     expect(second.kind).toBe('lease');
     if (first.kind !== 'lease' || second.kind !== 'lease') throw new Error('unreachable');
     expect(second.fence).toBeGreaterThan(first.fence);

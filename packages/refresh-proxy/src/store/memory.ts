@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { AcquireResult, CoalesceStore, CompleteRequest, CompleteResult } from './types.ts';
+import type {
+  AcquireResult,
+  CoalesceStore,
+  CompleteRequest,
+  CompleteResult,
+  TakeoverAfterSend,
+} from './types.ts';
 
 interface Expiring<T> {
   value: T;
@@ -25,6 +31,8 @@ export class MemoryStore implements CoalesceStore {
   readonly #locks = new Map<string, Expiring<string>>();
   readonly #results = new Map<string, Expiring<string>>();
   readonly #tracks = new Map<string, Expiring<Track>>();
+  /** Keys whose lease holder took the token upstream and has not completed (see `CoalesceStore`). */
+  readonly #sent = new Map<string, Expiring<true>>();
   readonly #now: () => number;
   #fence = 0;
   #onDone: ((key: string, sealed: string) => void) | undefined;
@@ -37,13 +45,21 @@ export class MemoryStore implements CoalesceStore {
     this.#onDone = onDone;
   }
 
-  async acquire(key: string, leaseMs: number, trackTtlMs: number, take = true): Promise<AcquireResult> {
+  async acquire(
+    key: string,
+    leaseMs: number,
+    trackTtlMs: number,
+    take = true,
+    afterSend: TakeoverAfterSend = 'fail',
+  ): Promise<AcquireResult> {
     const now = this.#now();
     const result = this.#live(this.#results, key, now);
     if (result !== undefined)
       return { kind: 'answer', sealed: result, lateCount: this.#late(key, now, trackTtlMs) };
     if (this.#live(this.#locks, key, now) !== undefined) return { kind: 'busy' };
     if (!take) return { kind: 'free' };
+    if (afterSend === 'fail' && this.#live(this.#sent, key, now) !== undefined) return { kind: 'unknown' };
+    this.#set(this.#sent, key, true, now + trackTtlMs);
     this.#fence += 1;
     const lease = `${this.#fence}:${randomBytes(8).toString('hex')}`;
     this.#set(this.#locks, key, lease, now + leaseMs);
@@ -86,6 +102,7 @@ export class MemoryStore implements CoalesceStore {
       child.issuedAt ??= now;
       this.#set(this.#tracks, request.rotatedTo, child, expiresAt);
     }
+    this.#sent.delete(key);
     this.#onDone?.(key, sealed);
     return { owned, stored };
   }

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createClient } from 'redis';
 import { StoreUnavailableError } from '../errors.ts';
-import type { AcquireResult, CoalesceStore, CompleteRequest, CompleteResult } from './types.ts';
+import type {
+  AcquireResult,
+  CoalesceStore,
+  CompleteRequest,
+  CompleteResult,
+  TakeoverAfterSend,
+} from './types.ts';
 
 type RedisClient = ReturnType<typeof createClient>;
 
@@ -31,9 +37,11 @@ local res = redis.call('GET', KEYS[1])
 if res then return {0, res, late()} end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {2} end
 if ARGV[4] == '0' then return {3} end
+if ARGV[5] == 'fail' and redis.call('EXISTS', KEYS[5]) == 1 then return {5} end
 local fence = redis.call('INCR', KEYS[4])
 local lease = fence .. ':' .. ARGV[2]
 redis.call('SET', KEYS[2], lease, 'NX', 'PX', ARGV[1])
+redis.call('SET', KEYS[5], '1', 'PX', ARGV[3])
 local issued = redis.call('HGET', KEYS[3], 'issuedAt') or ''
 return {1, lease, fence, issued, late()}
 `;
@@ -56,6 +64,7 @@ if ARGV[5] == '1' then
   redis.call('HSETNX', KEYS[3], 'rotatedAt', ARGV[6]); redis.call('PEXPIRE', KEYS[3], ARGV[7])
   redis.call('HSETNX', KEYS[4], 'issuedAt', ARGV[6]); redis.call('PEXPIRE', KEYS[4], ARGV[7])
 end
+redis.call('DEL', KEYS[5])
 redis.call('PUBLISH', ARGV[4], ARGV[2])
 return {owned, stored}
 `;
@@ -116,14 +125,27 @@ export class RedisStore implements CoalesceStore {
     await Promise.race([Promise.all([connect, subscribed]), delay(this.#timeoutMs * 4)]);
   }
 
-  async acquire(key: string, leaseMs: number, trackTtlMs: number, take = true): Promise<AcquireResult> {
+  async acquire(
+    key: string,
+    leaseMs: number,
+    trackTtlMs: number,
+    take = true,
+    afterSend: TakeoverAfterSend = 'fail',
+  ): Promise<AcquireResult> {
     const reply = (await this.#call('acquire', (client) =>
       client.eval(ACQUIRE, {
-        keys: [this.#k('res', key), this.#k('lock', key), this.#k('tok', key), `${this.#prefix}fence`],
-        arguments: [String(leaseMs), this.#owner, String(trackTtlMs), take ? '1' : '0'],
+        keys: [
+          this.#k('res', key),
+          this.#k('lock', key),
+          this.#k('tok', key),
+          `${this.#prefix}fence`,
+          this.#k('sent', key),
+        ],
+        arguments: [String(leaseMs), this.#owner, String(trackTtlMs), take ? '1' : '0', afterSend],
       }),
     )) as unknown[];
     const kind = Number(reply[0]);
+    if (kind === 5) return { kind: 'unknown' };
     if (kind === 0) return { kind: 'answer', sealed: String(reply[1]), lateCount: Number(reply[2]) };
     if (kind === 2) return { kind: 'busy' };
     if (kind === 3) return { kind: 'free' };
@@ -153,6 +175,7 @@ export class RedisStore implements CoalesceStore {
           this.#k('res', key),
           this.#k('tok', key),
           this.#k('tok', request.rotatedTo ?? key),
+          this.#k('sent', key),
         ],
         arguments: [
           request.lease,

@@ -7,6 +7,9 @@
  * - wake    `rp:done:<key>`  published with the sealed answer when the upstream call ends.
  * - track   `rp:tok:<key>`   when the token was issued (seen in an answer) and rotated, and how often it was
  *                             presented after its rotation.
+ * - sent    `rp:sent:<key>`  set with the lease (its holder sends the token upstream next), removed when an
+ *                             answer completes it: found with no lease and no answer, its holder died after
+ *                             (or while) sending, and the upstream may have rotated the token.
  *
  * Every method may throw {@link StoreUnavailableError}; none may hang (implementations bound every call).
  */
@@ -20,9 +23,16 @@ export interface CoalesceStore {
   /**
    * One step of a request: the stored answer if there is one, else the lease if it is free (taking it), else
    * `busy`. Counts the presentation when the token is known to be rotated already. With `take: false` a
-   * free lease is reported as `free` and left alone.
+   * free lease is reported as `free` and left alone. A free lease whose previous holder sent the token and
+   * never completed is `unknown` (left alone) unless `afterSend` is `retry` (then taken, as any).
    */
-  acquire(key: string, leaseMs: number, trackTtlMs: number, take?: boolean): Promise<AcquireResult>;
+  acquire(
+    key: string,
+    leaseMs: number,
+    trackTtlMs: number,
+    take?: boolean,
+    afterSend?: TakeoverAfterSend,
+  ): Promise<AcquireResult>;
   /** Extends the lease if `lease` still holds it; false when it was lost (expired, taken over). */
   renew(key: string, lease: string, leaseMs: number): Promise<boolean>;
   /**
@@ -43,7 +53,17 @@ export type AcquireResult =
   | { kind: 'lease'; lease: string; fence: number; issuedAt: number | null; lateCount: number }
   | { kind: 'busy' }
   /** Only with `take: false`: no answer and no lease holder. */
-  | { kind: 'free' };
+  | { kind: 'free' }
+  /** No answer, no lease holder, and the last holder sent the token upstream without completing. */
+  | { kind: 'unknown' };
+
+/**
+What a request does with a token whose last holder died after sending it upstream (its outcome unknown):
+`fail` answers 504 `refresh_outcome_unknown` and never sends it again (a strict upstream would see a reused
+token and revoke the family); `retry` sends it again (only for an upstream with a grace window for a
+just-rotated token: Okta, Auth0, Supabase).
+*/
+export type TakeoverAfterSend = 'fail' | 'retry';
 
 export interface CompleteRequest {
   key: string;
