@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Starts the refresh proxy.
  *
