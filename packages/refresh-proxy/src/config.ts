@@ -19,6 +19,11 @@ export const SETTINGS = {
     env: 'REDIS_URL',
     help: 'redis://host:port for shared state (default: in memory)',
   },
+  redisCluster: {
+    flag: 'redis-cluster',
+    env: 'REDIS_CLUSTER',
+    help: 'true: REDIS_URL lists seed nodes of a Redis Cluster, comma-separated (default false)',
+  },
   secret: {
     flag: 'secret',
     env: 'SECRET',
@@ -117,6 +122,8 @@ export interface StartConfig {
   port: number;
   host: string;
   redisUrl: string | null;
+  /** `redisUrl` lists the seed nodes of a Redis Cluster. */
+  redisCluster: boolean;
   storeTimeoutMs: number;
   logLevel: string;
 }
@@ -161,6 +168,9 @@ export function parseStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   if (upstream === undefined || upstream === '') throw new ConfigError(label('upstream'), 'is required');
   httpUrl(label('upstream'), upstream);
   const redisUrl = raw('redisUrl') || null;
+  const cluster = raw('redisCluster') ?? 'false';
+  if (cluster !== 'true' && cluster !== 'false')
+    throw new ConfigError(label('redisCluster'), `expected true or false, got "${cluster}"`);
   if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
     throw new ConfigError(label('redisUrl'), `expected redis://host:port, got "${redisUrl}"`);
   }
@@ -231,6 +241,7 @@ export function parseStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     port: int('port', 0, 8080, 65535) ?? 8080,
     host: raw('host') || '127.0.0.1',
     redisUrl,
+    redisCluster: cluster === 'true',
     storeTimeoutMs: int('storeTimeoutMs', 1, 500) ?? 500,
     logLevel,
   };

@@ -33,7 +33,12 @@ const logger = createLogger({ level: config.logLevel });
 const store =
   config.redisUrl === null
     ? undefined
-    : createRedisStore({ url: config.redisUrl, commandTimeoutMs: config.storeTimeoutMs, logger });
+    : createRedisStore({
+        url: config.redisUrl,
+        cluster: config.redisCluster,
+        commandTimeoutMs: config.storeTimeoutMs,
+        logger,
+      });
 const proxy = new RefreshProxy({ ...config.options, logger, ...(store && { store }) });
 await proxy.listen(config.port, config.host);
 

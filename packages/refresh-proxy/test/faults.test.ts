@@ -58,7 +58,7 @@ const total = (texts: string[], name: string, labels: Record<string, string> = {
 async function waitForLock(timeoutMs = 5_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if ((await redisCommand(redis.port, 'KEYS rp:lock:*')).startsWith('*1')) return;
+    if ((await redisCommand(redis.port, 'KEYS rp:{*}:lock')).startsWith('*1')) return;
     await sleep(20);
   }
   throw new Error('no lock appeared in Redis');

@@ -138,14 +138,24 @@ export interface RunningProxy {
 
 /** Starts a proxy in this process; `redisUrl` gives it a Redis store, else memory. Logs at debug, captured. */
 export async function startProxy(
-  options: Partial<RefreshProxyOptions> & { upstream: string; redisUrl?: string; storeTimeoutMs?: number },
+  options: Partial<RefreshProxyOptions> & {
+    upstream: string;
+    redisUrl?: string;
+    redisCluster?: boolean;
+    storeTimeoutMs?: number;
+  },
 ): Promise<RunningProxy> {
-  const { redisUrl, storeTimeoutMs, ...rest } = options;
+  const { redisUrl, redisCluster, storeTimeoutMs, ...rest } = options;
   const logger = createLogger({ level: 'debug' }, captureStream());
   const store =
     redisUrl === undefined
       ? undefined
-      : createRedisStore({ url: redisUrl, commandTimeoutMs: storeTimeoutMs ?? 1_000, logger });
+      : createRedisStore({
+          url: redisUrl,
+          cluster: redisCluster === true,
+          commandTimeoutMs: storeTimeoutMs ?? 1_000,
+          logger,
+        });
   const proxy = new RefreshProxy({ secret: SECRET, logger, ...rest, ...(store && { store }) });
   const { url } = await proxy.listen(0);
   return { proxy, url, close: () => proxy.close() };

@@ -68,7 +68,7 @@ describe('RedisStore', () => {
       const answer = await formRefresh(proxy.url, refreshToken);
       expect(answer.status).toBe(200);
       const keys = await client.keys('*');
-      expect(keys.some((key) => key.startsWith('rp:res:'))).toBe(true);
+      expect(keys.some((key) => /^rp:\{[0-9a-f]+\}:res$/.test(key))).toBe(true);
       const dump: string[] = [...keys];
       for (const key of keys) {
         const type = await client.type(key);

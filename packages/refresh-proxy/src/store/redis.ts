@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { StoreUnavailableError } from '../errors.ts';
 import type {
   AcquireResult,
@@ -10,12 +10,27 @@ import type {
   TakeoverAfterSend,
 } from './types.ts';
 
-type RedisClient = ReturnType<typeof createClient>;
+/** What the store uses of a node-redis client or cluster client. */
+interface RedisClient {
+  readonly isReady: boolean;
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  destroy(): void;
+  on(event: 'error' | 'ready', listener: (error?: unknown) => void): unknown;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  pSubscribe(pattern: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+}
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
-  /** `redis://host:port[/db]`. */
+  /**
+   * `redis://host:port[/db]`; with `cluster`, the seed nodes of a Redis Cluster, comma-separated
+   * (`redis://a:7000,redis://b:7001`).
+   */
   url: string;
+  /** `url` names the nodes of a Redis Cluster: every key of one token is in one hash slot (`{<key>}`). */
+  cluster?: boolean;
   /** Upper bound of every Redis call; past it the call fails as unavailable. Default 500 ms. */
   commandTimeoutMs?: number;
   /** Key prefix. Default `rp:`. */
@@ -39,6 +54,7 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return {2} end
 if ARGV[4] == '0' then return {3} end
 if ARGV[5] == 'fail' and redis.call('EXISTS', KEYS[5]) == 1 then return {5} end
 local fence = redis.call('INCR', KEYS[4])
+redis.call('PEXPIRE', KEYS[4], ARGV[3])
 local lease = fence .. ':' .. ARGV[2]
 redis.call('SET', KEYS[2], lease, 'NX', 'PX', ARGV[1])
 redis.call('SET', KEYS[5], '1', 'PX', ARGV[3])
@@ -49,6 +65,12 @@ return {1, lease, fence, issued, late()}
 const RENEW = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
+`;
+
+// The child token's issue time lives in its own hash slot: a second script (one slot per script, Cluster).
+const ISSUED = `
+redis.call('HSETNX', KEYS[1], 'issuedAt', ARGV[1]); redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
 `;
 
 const COMPLETE = `
@@ -62,15 +84,15 @@ if ttl > 0 then
 end
 if ARGV[5] == '1' then
   redis.call('HSETNX', KEYS[3], 'rotatedAt', ARGV[6]); redis.call('PEXPIRE', KEYS[3], ARGV[7])
-  redis.call('HSETNX', KEYS[4], 'issuedAt', ARGV[6]); redis.call('PEXPIRE', KEYS[4], ARGV[7])
 end
-redis.call('DEL', KEYS[5])
+redis.call('DEL', KEYS[4])
 redis.call('PUBLISH', ARGV[4], ARGV[2])
 return {owned, stored}
 `;
 
 /**
- * The shared store on Redis (one primary; not Redis Cluster: the scripts touch keys of several slots).
+ * The shared store on Redis: one primary, or a Redis Cluster (`cluster`): every key of one token carries the
+ * hash tag `{<key>}`, so each script touches one slot.
  * Every command goes through {@link RedisStore.#call}, the one place that bounds it in time and turns any
  * failure into a {@link StoreUnavailableError}; the offline queue is off, so a command sent while Redis is
  * down fails at once instead of waiting for a reconnect. Wake-ups come from one pattern subscription
@@ -97,9 +119,23 @@ export class RedisStore implements CoalesceStore {
       connectTimeout: Math.max(1_000, this.#timeoutMs * 2),
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
     };
-    this.#client = createClient({ url: options.url, socket, disableOfflineQueue: true });
-    // The subscriber keeps its queue so PSUBSCRIBE waits for the connection; it is never awaited unbounded.
-    this.#subscriber = createClient({ url: options.url, socket });
+    if (options.cluster) {
+      const rootNodes = options.url.split(',').map((url) => ({ url: url.trim() }));
+      this.#client = createCluster({
+        rootNodes,
+        defaults: { socket, disableOfflineQueue: true },
+      }) as unknown as RedisClient;
+      // Classic pub/sub is broadcast to every node of a cluster: one pattern subscription hears every key.
+      this.#subscriber = createCluster({ rootNodes, defaults: { socket } }) as unknown as RedisClient;
+    } else {
+      this.#client = createClient({
+        url: options.url,
+        socket,
+        disableOfflineQueue: true,
+      }) as unknown as RedisClient;
+      // The subscriber keeps its queue so PSUBSCRIBE waits for the connection; it is never awaited unbounded.
+      this.#subscriber = createClient({ url: options.url, socket }) as unknown as RedisClient;
+    }
     for (const client of [this.#client, this.#subscriber]) {
       client.on('error', (error: unknown) => this.#warn('redis connection error', error));
       client.on('ready', () => {
@@ -138,7 +174,7 @@ export class RedisStore implements CoalesceStore {
           this.#k('res', key),
           this.#k('lock', key),
           this.#k('tok', key),
-          `${this.#prefix}fence`,
+          this.#k('fence', key),
           this.#k('sent', key),
         ],
         arguments: [String(leaseMs), this.#owner, String(trackTtlMs), take ? '1' : '0', afterSend],
@@ -170,24 +206,24 @@ export class RedisStore implements CoalesceStore {
     const { key } = request;
     const reply = (await this.#call('complete', (client) =>
       client.eval(COMPLETE, {
-        keys: [
-          this.#k('lock', key),
-          this.#k('res', key),
-          this.#k('tok', key),
-          this.#k('tok', request.rotatedTo ?? key),
-          this.#k('sent', key),
-        ],
+        keys: [this.#k('lock', key), this.#k('res', key), this.#k('tok', key), this.#k('sent', key)],
         arguments: [
           request.lease,
           request.sealed,
           String(request.ttlMs),
-          this.#k('done', key),
+          `${this.#prefix}done:${key}`,
           request.rotatedTo === null ? '0' : '1',
           String(request.now),
           String(request.trackTtlMs),
         ],
       }),
     )) as unknown[];
+    if (request.rotatedTo !== null) {
+      const child = this.#k('tok', request.rotatedTo);
+      await this.#call('complete', (client) =>
+        client.eval(ISSUED, { keys: [child], arguments: [String(request.now), String(request.trackTtlMs)] }),
+      );
+    }
     return { owned: Number(reply[0]) === 1, stored: Number(reply[1]) === 1 };
   }
 
@@ -249,8 +285,9 @@ export class RedisStore implements CoalesceStore {
     }
   }
 
+  /** The Redis key of `kind` for a store key: `rp:{<key>}:<kind>`, all of one token in one hash slot. */
   #k(kind: string, key: string): string {
-    return `${this.#prefix}${kind}:${key}`;
+    return `${this.#prefix}{${key}}:${kind}`;
   }
 
   #warn(message: string, error: unknown): void {
