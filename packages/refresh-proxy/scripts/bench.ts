@@ -3,8 +3,11 @@
  *
  *   pnpm --filter refresh-proxy bench            # BENCH_FAMILIES=500 BENCH_SEQUENTIAL=1000 by default
  *
- * 1. Overhead per forwarded refresh: sequential refreshes of distinct tokens against a constant upstream,
- *    direct vs through one proxy (memory store, Redis store), interleaved: p50 / p99 and the ratio of p50s, measured in the same run.
+ * 1. Overhead per forwarded refresh, the deployed way: client (this process), proxy and upstream each a
+ *    process of its own, keep-alive on both sides. Sequential refreshes of distinct tokens against a
+ *    constant upstream, direct vs through one proxy (memory store, Redis store), interleaved: p50 / p99, the
+ *    added p50, and beside it the floor measured in the same run (one extra loopback HTTP hop to a trivial
+ *    Node server; with Redis, plus the two Redis round trips of the protocol: acquire and complete).
  * 2. Coalesced-answer latency vs the upstream latency: 20 duplicates over 3 instances on Redis, upstream
  *    latency 100 ms.
  * 3. The load figure: BENCH_FAMILIES families × 20 duplicates over 3 instances on Redis: upstream calls,
@@ -12,16 +15,19 @@
  *
  * Starts its own redis-server on a free loopback port and the mock auth server in process.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import type { RunningMockAuthServer } from 'mock-auth-server/node';
+import { createClient } from 'redis';
 import { createLogger, RefreshProxy } from '../src/index.ts';
 import { createRedisStore } from '../src/store/redis.ts';
 import {
+  ChildProxy,
   childToken,
   cookieRefresh,
   formRefresh,
   SECRET,
-  startFakeUpstream,
   startMock,
   TestRedis,
 } from '../test/helpers.ts';
@@ -57,6 +63,34 @@ const percentile = (values: number[], p: number) => {
 };
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
+/** A script of ./ in a process of its own; resolves with the URL it prints once listening. */
+async function processOf(script: string, args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [new URL(`./${script}`, import.meta.url).pathname, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 10_000);
+    createInterface({ input: child.stdout! }).once('line', (text) => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+  });
+  return { url: (JSON.parse(line) as { url: string }).url, child };
+}
+
+/** The median round trip of one Redis script (`EVAL "return 1"`) from this process. */
+async function redisRtt(url: string): Promise<number> {
+  const client = await createClient({ url }).connect();
+  const times: number[] = [];
+  for (let i = 0; i < 300; i += 1) {
+    const started = performance.now();
+    await client.eval('return 1', { keys: [], arguments: [] });
+    if (i >= 30) times.push(performance.now() - started);
+  }
+  client.destroy();
+  return percentile(times, 50);
+}
+
 /** Sequential refreshes of distinct tokens, interleaved over the bases so load changes hit all alike. */
 async function sequential(bases: string[]): Promise<number[][]> {
   const times: number[][] = bases.map(() => []);
@@ -74,35 +108,39 @@ const redis = await new TestRedis().start();
 const mock = await startMock();
 const rows: string[][] = [];
 try {
-  // 1. Overhead per forwarded refresh, against a constant upstream (so the upstream's own cost is tiny
-  //    and the same for every path).
-  const upstream = await startFakeUpstream((_req, res, call) => {
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(
-      `{"access_token":"bench-access-${call}","token_type":"Bearer","expires_in":60,"refresh_token":"bench-child-${call}-${randomUUID()}"}`,
-    );
-  });
-  const memory = await proxyOn(upstream.url);
-  const onRedis = await proxyOn(upstream.url, redis.url);
-  const [direct = [], viaMemory = [], viaRedis = []] = await sequential([
+  // 1. Overhead per forwarded refresh, the deployed way: every party a process of its own, against a
+  //    constant upstream (so the upstream's own cost is tiny and the same for every path).
+  const upstream = await processOf('fake-upstream.ts', []);
+  const echo = await processOf('fake-upstream.ts', ['echo']);
+  const env = { UPSTREAM: upstream.url, LOG_LEVEL: 'info' };
+  const memory = await new ChildProxy().start(env);
+  const onRedis = await new ChildProxy().start({ ...env, REDIS_URL: redis.url });
+  const [direct = [], viaMemory = [], viaRedis = [], hop = []] = await sequential([
     upstream.url,
     memory.url,
     onRedis.url,
+    echo.url,
   ]);
+  const redisRoundTrip = await redisRtt(redis.url);
   const p50 = percentile(direct, 50);
-  for (const [name, times] of [
-    ['direct to the upstream', direct],
-    ['through the proxy, memory store', viaMemory],
-    ['through the proxy, Redis store', viaRedis],
+  const hopMs = percentile(hop, 50);
+  for (const [name, times, floor] of [
+    ['direct to the upstream', direct, 0],
+    ['through the proxy, memory store', viaMemory, hopMs],
+    ['through the proxy, Redis store', viaRedis, hopMs + 2 * redisRoundTrip],
   ] as const) {
     const own = percentile(times, 50);
     rows.push([
-      `forwarded refresh, ${name} (${times.length} sequential, interleaved)`,
-      `p50 ${ms(own)}, p99 ${ms(percentile(times, 99))}; p50 ${(own / p50).toFixed(2)}× direct (+${ms(own - p50)})`,
+      `forwarded refresh, ${name} (${times.length} sequential, interleaved; separate processes)`,
+      `p50 ${ms(own)}, p99 ${ms(percentile(times, 99))}; p50 ${(own / p50).toFixed(2)}× direct (+${ms(own - p50)})` +
+        (floor > 0
+          ? `; floor +${ms(floor)} (loopback hop ${ms(hopMs)}${floor > hopMs ? ` + 2 Redis round trips of ${ms(redisRoundTrip)}` : ''})`
+          : ''),
     ]);
   }
-  await Promise.all([memory.proxy.close(), onRedis.proxy.close()]);
-  await upstream.close();
+  await Promise.all([memory.kill('SIGTERM'), onRedis.kill('SIGTERM')]);
+  upstream.child.kill('SIGTERM');
+  echo.child.kill('SIGTERM');
 
   // 2. Coalesced answers vs the upstream latency.
   await mock.authServer.reset({ preset: 'strict', latencyMs: 100 });
