@@ -36,6 +36,7 @@ step "package checks (build, publint, size-limit)"; pnpm --filter ky-token-refre
 pnpm --filter mock-auth-server exec publint --strict
 step "mock-auth-server from its tarball (the README's race test, installed outside the repo)"; node e2e/kit/pack-test.ts
 step "refresh-proxy from its tarball (installed outside the repo, started with its bin)"
+pnpm --filter refresh-proxy run build
 pnpm --filter mock-auth-server exec publint --strict ../refresh-proxy
 node packages/refresh-proxy/scripts/pack-test.ts
 step "summary";         node scripts/summarize-tests.mjs "${reports[@]}"
