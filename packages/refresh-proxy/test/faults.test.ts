@@ -195,12 +195,14 @@ describe('Redis stopped and restarted mid-run', () => {
 
 describe('a short Redis outage during a refresh with a duplicate waiting on another instance', () => {
   it('the waiter rides it out, the holder publishes late: one upstream call, both get the answer', async () => {
-    await mock.authServer.reset({ preset: 'strict', latencyMs: 600 });
+    const latencyMs = 1_200;
+    await mock.authServer.reset({ preset: 'strict', latencyMs });
     const options = { upstream: mock.url, redisUrl: redis.url, storeTimeoutMs: 200, storeGraceMs: 4_000 };
     const [holderProxy, waiterProxy] = await Promise.all([startProxy(options), startProxy(options)]);
     try {
       const { refreshToken } = await cliLogin(holderProxy.url);
       const logStart = capturedLogs.length;
+      const sentAt = Date.now();
       const holder = formRefresh(holderProxy.url, refreshToken);
       await waitForLock();
       const waiter = cookieRefresh(waiterProxy.url, refreshToken);
@@ -212,7 +214,8 @@ describe('a short Redis outage during a refresh with a duplicate waiting on anot
         await sleep(10);
       }
       await redis.stop(); // the holder's upstream call ends while Redis is down
-      await sleep(700);
+      // Down until well after the upstream answered the holder (a loaded machine must not shift it after).
+      await sleep(Math.max(700, sentAt + latencyMs + 400 - Date.now()));
       await redis.start();
       const [held, waited] = await Promise.all([holder, waiter]);
       expect([held.status, waited.status]).toEqual([200, 200]);
