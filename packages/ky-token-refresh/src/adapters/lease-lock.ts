@@ -1,5 +1,6 @@
 import { createStore, type UseStore, update } from 'idb-keyval';
 import type { Lock, LockGrant } from '../core/types.js';
+import { abortableSleep } from './abortable-sleep.js';
 
 interface Lease {
   readonly owner: string | null;
@@ -22,20 +23,6 @@ export interface LeaseLockOptions {
 const KEY = 'lease';
 
 const randomId = (): string => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
-
-/** Wait `ms`, or reject with `signal.reason` as soon as it aborts. */
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 /**
 A Lock for where `navigator.locks` is missing (insecure context, old browsers): a lease in IndexedDB
@@ -143,7 +130,7 @@ export class LeaseLock implements Lock {
       if (Date.now() >= deadline) {
         throw new Error(`Timed out after ${this.#maxWaitMs} ms waiting for the lease lock "${this.#name}".`);
       }
-      await sleep(delay * (0.5 + Math.random()), signal);
+      await abortableSleep(delay * (0.5 + Math.random()), signal);
       delay = Math.min(this.#maxPollMs, delay * 2);
     }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { abortableSleep } from '../../adapters/abortable-sleep.js';
 import { callSafely } from '../../core/report.js';
 import type { Lock, LockGrant } from '../../core/types.js';
 import { type RedisConnection, redisKeys } from './connection.js';
@@ -46,20 +47,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
 return 1
 `;
-
-/** Wait `ms`, or reject with `signal.reason` as soon as it aborts. */
-const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 /**
 An exclusive lock between the processes, on any machine, that use the same Redis and `name`: the key
@@ -132,7 +119,7 @@ export class RedisLock implements Lock {
       if (now >= deadline)
         throw new Error(`Timed out after ${this.#maxWaitMs} ms waiting for the Redis lock ${lock}.`);
       const leaseLeft = Number(reply) > 0 ? Number(reply) : delay;
-      await pause(Math.min(delay * (0.5 + Math.random()), leaseLeft + 1, deadline - now), signal);
+      await abortableSleep(Math.min(delay * (0.5 + Math.random()), leaseLeft + 1, deadline - now), signal);
       delay = Math.min(this.#maxPollMs, delay * 2);
     }
 
