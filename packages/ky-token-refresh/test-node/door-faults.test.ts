@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
 import { createTokenRefresh, isCredentialsFileError, type TokenRefresh } from '../src/node/index.js';
+import { asResult, tokenGrant as grant } from './support.js';
 
 let running: RunningMockAuthServer;
 let directory: string;
@@ -36,28 +37,7 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-interface TokenAnswer {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-}
-
-const tokenGrant = async (body: Record<string, string>): Promise<TokenAnswer> => {
-  const response = await fetch(`${running.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(body),
-  });
-  if (!response.ok)
-    throw Object.assign(new Error(`token endpoint: ${response.status}`), { status: response.status });
-  return (await response.json()) as TokenAnswer;
-};
-
-const asResult = (answer: TokenAnswer) => ({
-  accessToken: answer.access_token,
-  refreshToken: answer.refresh_token,
-  expiresAt: Date.now() + answer.expires_in * 1000,
-});
+const tokenGrant = (body: Record<string, string>) => grant(running.url, body);
 
 const create = (): TokenRefresh => {
   const auth = createTokenRefresh({

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
 import { createTokenRefresh, type TokenRefreshStats } from '../src/node/index.js';
-import { type Child, forkFixture, waitStopped } from './support.js';
+import { type Child, forkFixture, type TokenAnswer, tokenGrant, waitStopped } from './support.js';
 
 let running: RunningMockAuthServer;
 let directory: string;
@@ -30,22 +30,9 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-interface TokenAnswer {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-}
-
 /** A password login: what `mycli login` does once. */
-const login = async (): Promise<TokenAnswer> => {
-  const response = await fetch(`${running.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=password&username=ann&password=pw',
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as TokenAnswer;
-};
+const login = (): Promise<TokenAnswer> =>
+  tokenGrant(running.url, { grant_type: 'password', username: 'ann', password: 'pw' });
 
 /** Log in and keep the answer in `file`, as the library (or a naive CLI) would. */
 const loginInto = async (file: string, mode: 'library' | 'naive'): Promise<TokenAnswer> => {

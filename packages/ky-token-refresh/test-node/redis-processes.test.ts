@@ -18,7 +18,7 @@ import {
   startCluster,
   startRedis,
 } from './redis-server.js';
-import { type Child, forkFixture } from './support.js';
+import { type Child, forkFixture, type TokenAnswer, tokenGrant } from './support.js';
 
 const run = promisify(execFile);
 const key = 'redis-processes-secret-0123456789';
@@ -35,12 +35,6 @@ beforeEach(async () => {
   await running.authServer.reset({ preset: 'strict' });
   name = `svc-${Math.random().toString(36).slice(2, 10)}`;
 });
-
-interface TokenAnswer {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-}
 
 interface Results {
   results: { status: number; error?: string }[];
@@ -66,15 +60,8 @@ const connect = async (redis: string): Promise<Connection> => {
   return connection;
 };
 
-const login = async (): Promise<TokenAnswer> => {
-  const response = await fetch(`${running.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=password&username=ann&password=pw',
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as TokenAnswer;
-};
+const login = (): Promise<TokenAnswer> =>
+  tokenGrant(running.url, { grant_type: 'password', username: 'ann', password: 'pw' });
 
 /** Log in once and store the answer where the workers read it (sealed record, or the naive plain key). */
 const loginInto = async (redis: string, mode: 'library' | 'naive'): Promise<TokenAnswer> => {
