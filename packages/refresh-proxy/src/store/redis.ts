@@ -67,7 +67,8 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0
 `;
 
-// The child token's issue time lives in its own hash slot: a second script (one slot per script, Cluster).
+// On a Redis Cluster the child token's issue time lives in its own hash slot: a second script (one slot per
+// script); on one Redis, COMPLETE records it in the same round trip.
 const ISSUED = `
 redis.call('HSETNX', KEYS[1], 'issuedAt', ARGV[1]); redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
@@ -84,6 +85,10 @@ if ttl > 0 then
 end
 if ARGV[5] == '1' then
   redis.call('HSETNX', KEYS[3], 'rotatedAt', ARGV[6]); redis.call('PEXPIRE', KEYS[3], ARGV[7])
+end
+-- One Redis: the child's issue time too (on a cluster it is in another slot: a second script, ISSUED).
+if KEYS[5] then
+  redis.call('HSETNX', KEYS[5], 'issuedAt', ARGV[6]); redis.call('PEXPIRE', KEYS[5], ARGV[7])
 end
 redis.call('DEL', KEYS[4])
 redis.call('PUBLISH', ARGV[4], ARGV[2])
@@ -105,6 +110,8 @@ export class RedisStore implements CoalesceStore {
   readonly #subscriber: RedisClient;
   readonly #timeoutMs: number;
   readonly #prefix: string;
+  /** A Redis Cluster: a script touches one hash slot. */
+  readonly #cluster: boolean;
   readonly #owner = randomBytes(8).toString('hex');
   readonly #logger: Logger | undefined;
   #healthy = false;
@@ -119,7 +126,8 @@ export class RedisStore implements CoalesceStore {
       connectTimeout: Math.max(1_000, this.#timeoutMs * 2),
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
     };
-    if (options.cluster) {
+    this.#cluster = options.cluster === true;
+    if (this.#cluster) {
       const rootNodes = options.url.split(',').map((url) => ({ url: url.trim() }));
       this.#client = createCluster({
         rootNodes,
@@ -204,9 +212,11 @@ export class RedisStore implements CoalesceStore {
 
   async complete(request: CompleteRequest): Promise<CompleteResult> {
     const { key } = request;
+    const child = request.rotatedTo === null ? null : this.#k('tok', request.rotatedTo);
+    const keys = [this.#k('lock', key), this.#k('res', key), this.#k('tok', key), this.#k('sent', key)];
     const reply = (await this.#call('complete', (client) =>
       client.eval(COMPLETE, {
-        keys: [this.#k('lock', key), this.#k('res', key), this.#k('tok', key), this.#k('sent', key)],
+        keys: child !== null && !this.#cluster ? [...keys, child] : keys,
         arguments: [
           request.lease,
           request.sealed,
@@ -218,8 +228,7 @@ export class RedisStore implements CoalesceStore {
         ],
       }),
     )) as unknown[];
-    if (request.rotatedTo !== null) {
-      const child = this.#k('tok', request.rotatedTo);
+    if (child !== null && this.#cluster) {
       await this.#call('complete', (client) =>
         client.eval(ISSUED, { keys: [child], arguments: [String(request.now), String(request.trackTtlMs)] }),
       );
