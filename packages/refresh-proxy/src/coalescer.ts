@@ -29,7 +29,21 @@ export interface RefreshCall {
 export interface Resolution {
   answer: Answer;
   outcome: 'forwarded' | 'coalesced' | 'bypass' | 'error';
+  /** The store key of the token (an HMAC; log lines show a prefix of it). */
+  key: string;
+  /**
+   * The holder's store call (`complete`: store, publish, free the lease), issued before the answer was
+   * returned and still in progress, so the holder's client does not wait for its round trip. Never rejects;
+   * the caller writes the answer, then waits for it, keeping the request counted as in flight (a graceful
+   * shutdown waits for it). Already settled for every other request.
+   */
+  settled: Promise<void>;
 }
+
+const DONE: Promise<void> = Promise.resolve();
+
+/** What a flow resolves: the answer, and for the holder the store work still to do. */
+type FlowResult = Omit<Resolution, 'key' | 'settled'> & { settled?: Promise<void> };
 
 type Settings = Pick<
   NormalizedOptions,
@@ -71,7 +85,9 @@ export class Coalescer {
   readonly #logger: Logger;
   readonly #settings: Settings;
   readonly #cookie: CookieShape;
-  readonly #flows = new Map<string, Promise<Resolution>>();
+  readonly #flows = new Map<string, Promise<FlowResult>>();
+  /** Keys whose holder in this process has answered its client and is storing the answer (`settled`). */
+  readonly #completing = new Map<string, Promise<void>>();
   readonly #wakers = new Map<string, Set<(sealed: string) => void>>();
   readonly #retries = new Set<NodeJS.Timeout>();
   #stopped = false;
@@ -105,26 +121,42 @@ export class Coalescer {
     return this.#flows.size;
   }
 
-  /** Resolves one refresh: joins this process's flow for the key, or starts one. Never rejects. */
+  /**
+   * Resolves one refresh: joins this process's flow for the key, or starts one. Never rejects. While the
+   * holder of this process stores its answer (after its client got it), a request for the key waits for
+   * that store call (bounded by the store's own bound) and then asks the store, as it would have a moment
+   * later: it gets the stored answer and is counted as a presentation after rotation.
+   */
   async refresh(call: RefreshCall): Promise<Resolution> {
     const key = this.#crypto.key(call.token, call.binding);
+    const completing = this.#completing.get(key);
+    if (completing !== undefined) await completing;
     const running = this.#flows.get(key);
     if (running !== undefined) {
       const started = performance.now();
-      const resolution = await running;
+      const result = await running;
       this.#metrics.waitSeconds.observe((performance.now() - started) / 1000);
-      return { answer: resolution.answer, outcome: resolution.outcome === 'error' ? 'error' : 'coalesced' };
+      const outcome = result.outcome === 'error' ? 'error' : 'coalesced';
+      return { answer: result.answer, outcome, key, settled: DONE };
     }
     const flow = this.#flow(key, call);
     this.#flows.set(key, flow);
+    let result: FlowResult;
     try {
-      return await flow;
+      result = await flow;
     } finally {
       if (this.#flows.get(key) === flow) this.#flows.delete(key);
     }
+    const settled = result.settled;
+    if (settled === undefined) return { answer: result.answer, outcome: result.outcome, key, settled: DONE };
+    this.#completing.set(key, settled);
+    void settled.finally(() => {
+      if (this.#completing.get(key) === settled) this.#completing.delete(key);
+    });
+    return { answer: result.answer, outcome: result.outcome, key, settled };
   }
 
-  async #flow(key: string, call: RefreshCall): Promise<Resolution> {
+  async #flow(key: string, call: RefreshCall): Promise<FlowResult> {
     const { leaseMs, trackTtlMs, pollMs, waitTimeoutMs } = this.#settings;
     const started = performance.now();
     const deadline = started + waitTimeoutMs;
@@ -216,7 +248,7 @@ export class Coalescer {
    * The last holder of this token died after sending it upstream: the upstream may have rotated it, and
    * sending it again would be reuse (a strict upstream revokes the family). 504 with the reason; counted.
    */
-  #unknownOutcome(key: string, call: RefreshCall, started: number): Resolution {
+  #unknownOutcome(key: string, call: RefreshCall, started: number): FlowResult {
     this.#metrics.waitSeconds.observe((performance.now() - started) / 1000);
     this.#metrics.unknownOutcomes.inc();
     this.#logger.warn(
@@ -238,15 +270,22 @@ export class Coalescer {
   }
 
   /** Opens a shared answer and renders it for this request's shape. */
-  #shared(key: string, call: RefreshCall, sealed: string, started: number): Resolution {
+  #shared(key: string, call: RefreshCall, sealed: string, started: number): FlowResult {
     this.#metrics.waitSeconds.observe((performance.now() - started) / 1000);
     const plain = this.#crypto.open(call.token, key, sealed);
     if (plain === null) throw new StoreUnavailableError('open', 'a stored answer could not be opened');
     return { outcome: 'coalesced', answer: JSON.parse(plain) as Answer };
   }
 
-  /** Holds the lease: upstream call (lease renewed meanwhile), then complete. */
-  async #lead(key: string, call: RefreshCall, lease: string, issuedAt: number | null): Promise<Resolution> {
+  /**
+   * Holds the lease: upstream call (lease renewed meanwhile), then complete. A cacheable answer (the usual
+   * case) is returned at once, and `settled` seals, stores and publishes it right after the holder's client
+   * has it (the next turn of the event loop): the lease is held until then, so no other request sends the
+   * token, and a request of this process for the key waits for it (see `refresh`). A failure (5xx, network,
+   * time-out) is published before it is returned: a client that retries after it must find the lease free,
+   * on any instance, and go upstream again.
+   */
+  async #lead(key: string, call: RefreshCall, lease: string, issuedAt: number | null): Promise<FlowResult> {
     const renewal = this.#renewWhileRunning(key, lease);
     let answer: Answer;
     try {
@@ -254,6 +293,24 @@ export class Coalescer {
     } finally {
       renewal.stop();
     }
+    const complete = () => this.#complete(key, call, lease, issuedAt, answer);
+    if (!answer.cacheable) {
+      await complete();
+      return { outcome: 'forwarded', answer };
+    }
+    // setImmediate runs after this turn's microtasks, in which the holder's caller writes its answer.
+    const settled = new Promise<void>((resolve) => setImmediate(resolve)).then(complete);
+    return { outcome: 'forwarded', answer, settled };
+  }
+
+  /** Stores and publishes the holder's answer, then frees the lease; store trouble retries in the background. */
+  async #complete(
+    key: string,
+    call: RefreshCall,
+    lease: string,
+    issuedAt: number | null,
+    answer: Answer,
+  ): Promise<void> {
     const child = issuedRefreshToken(answer, this.#cookie);
     const now = Date.now();
     if (child !== null && issuedAt !== null)
@@ -277,12 +334,21 @@ export class Coalescer {
         );
       }
     } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
+      if (!(error instanceof StoreUnavailableError)) {
+        this.#logger.error(
+          {
+            event: 'complete_error',
+            key: keyId(key),
+            error: error instanceof Error ? error.message : String(error),
+          },
+          'storing the answer failed',
+        );
+        return;
+      }
       this.#metrics.storeErrors.inc({ operation: error.operation });
       this.#warnStore(error);
       this.#retryComplete(request);
     }
-    return { outcome: 'forwarded', answer };
   }
 
   /**
@@ -370,7 +436,7 @@ export class Coalescer {
   }
 
   /** The store failed: fail-open forwards directly (still single-flight in this process), fail-closed 503. */
-  async #storeDown(call: RefreshCall, error: StoreUnavailableError): Promise<Resolution> {
+  async #storeDown(call: RefreshCall, error: StoreUnavailableError): Promise<FlowResult> {
     this.#metrics.storeErrors.inc({ operation: error.operation });
     this.#warnStore(error);
     if (this.#settings.storeFailure === 'closed') {

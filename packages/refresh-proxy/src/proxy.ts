@@ -187,6 +187,8 @@ export class RefreshProxy {
       send: () => this.#upstream.refresh(req, body, shape),
     });
     const answer = renderFor(resolution.answer, shape, this.#cookie);
+    this.#send(res, answer);
+    // Counted and logged once the answer is on its way; the holder then stores and publishes it.
     this.#count(resolution.outcome);
     const level = resolution.outcome === 'coalesced' ? 'debug' : 'info';
     this.logger[level](
@@ -195,12 +197,12 @@ export class RefreshProxy {
         outcome: resolution.outcome,
         shape,
         status: answer.status,
-        key: keyId(this.#crypto.key(token, binding)),
+        key: keyId(resolution.key),
         ms: Math.round(performance.now() - started),
       },
       'refresh answered',
     );
-    this.#send(res, answer);
+    await resolution.settled;
   }
 
   #count(outcome: RefreshOutcome): void {

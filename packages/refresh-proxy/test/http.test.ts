@@ -1,6 +1,8 @@
 /** One in-memory instance over real HTTP: bad input, pass-through, the dedup window, overuse, /healthz, /metrics. */
 import type { RunningMockAuthServer } from 'mock-auth-server/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../src/store/memory.ts';
+import type { CompleteRequest, CompleteResult } from '../src/store/types.ts';
 import {
   capturedLogs,
   childToken,
@@ -9,6 +11,7 @@ import {
   formRefresh,
   metric,
   type RunningProxy,
+  sleep,
   startFakeUpstream,
   startMock,
   startProxy,
@@ -219,6 +222,77 @@ describe('the dedup window', () => {
     } finally {
       await zero.close();
     }
+  });
+});
+
+/** A memory store whose `complete` (store, publish, free the lease) takes `delayMs`. */
+class SlowCompleteStore extends MemoryStore {
+  readonly completions: number[] = [];
+  constructor(readonly delayMs: number) {
+    super();
+  }
+  override async complete(request: CompleteRequest): Promise<CompleteResult> {
+    await sleep(this.delayMs);
+    const result = await super.complete(request);
+    this.completions.push(performance.now());
+    return result;
+  }
+}
+
+describe('the holder answers its client first, then stores the answer', () => {
+  it('a cacheable answer does not wait for the store; a duplicate in that window waits for it and is counted late', async () => {
+    const store = new SlowCompleteStore(400);
+    const slow = await startProxy({ upstream: mock.url, store });
+    try {
+      const { refreshToken } = await cliLogin(slow.url);
+      const first = await formRefresh(slow.url, refreshToken);
+      expect(first.status).toBe(200);
+      expect(first.ms).toBeLessThan(300);
+      // Still in flight: a graceful shutdown waits for the store call.
+      expect(slow.proxy.inflight).toBe(1);
+      const late = await formRefresh(slow.url, refreshToken);
+      expect(childToken(late)).toBe(childToken(first));
+      expect(store.completions).toHaveLength(1);
+      expect((await mock.authServer.stats()).refreshRequests).toBe(1);
+      const text = await (await fetch(`${slow.url}/metrics`)).text();
+      expect(metric(text, 'refresh_proxy_rotated_token_presentations_total')).toBe(1);
+      expect(slow.proxy.inflight).toBe(0);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('a failure is stored (the lease freed) before it is answered, so a retry goes upstream again', async () => {
+    const upstream = await startFakeUpstream((_req, res, call) => {
+      res.writeHead(call === 1 ? 503 : 200, { 'content-type': 'application/json' });
+      res.end(
+        call === 1
+          ? '{"error":"temporarily_unavailable"}'
+          : '{"access_token":"fake-access-token-503-4c3b2a1d","refresh_token":"fake-child-token-503-8e7d6c5b"}',
+      );
+    });
+    const store = new SlowCompleteStore(300);
+    const slow = await startProxy({ upstream: upstream.url, store });
+    try {
+      const failed = await formRefresh(slow.url, 'rt-503');
+      expect(failed.status).toBe(503);
+      expect(store.completions).toHaveLength(1);
+      expect((await formRefresh(slow.url, 'rt-503')).status).toBe(200);
+      expect(upstream.calls).toBe(2);
+    } finally {
+      await slow.close();
+      await upstream.close();
+    }
+  });
+
+  it('close() waits for a store call still running after the answer', async () => {
+    const store = new SlowCompleteStore(300);
+    const slow = await startProxy({ upstream: mock.url, store });
+    const { refreshToken } = await cliLogin(slow.url);
+    expect((await formRefresh(slow.url, refreshToken)).status).toBe(200);
+    expect(store.completions).toHaveLength(0);
+    await slow.close();
+    expect(store.completions).toHaveLength(1);
   });
 });
 

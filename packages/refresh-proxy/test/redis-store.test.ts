@@ -67,6 +67,8 @@ describe('RedisStore', () => {
       const { refreshToken } = await cliLogin(proxy.url);
       const answer = await formRefresh(proxy.url, refreshToken);
       expect(answer.status).toBe(200);
+      // The holder stores its answer right after answering: once no request is in flight, it is stored.
+      for (let i = 0; i < 100 && proxy.proxy.inflight > 0; i += 1) await sleep(10);
       const keys = await client.keys('*');
       expect(keys.some((key) => /^rp:\{[0-9a-f]+\}:res$/.test(key))).toBe(true);
       const dump: string[] = [...keys];
@@ -82,6 +84,39 @@ describe('RedisStore', () => {
       await client.close();
       await proxy.close();
       await mock.close();
+    }
+  });
+
+  it('sends its scripts by SHA-1; a Redis that does not know them (SCRIPT FLUSH, a restart) gets the body once', async () => {
+    await redis.flush();
+    const store = createRedisStore({ url: redis.url });
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    await store.start(() => undefined);
+    const calls = async () => {
+      const info = await client.info('commandstats');
+      const count = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      return { eval: count('eval'), evalsha: count('evalsha') };
+    };
+    try {
+      await client.scriptFlush();
+      await client.configResetStat();
+      const lease = await store.acquire('k1', 1_000, 60_000);
+      expect(await calls()).toEqual({ eval: 1, evalsha: 1 }); // NOSCRIPT, then the body
+      if (lease.kind !== 'lease') throw new Error('no lease');
+      await store.acquire('k2', 1_000, 60_000);
+      expect(await calls()).toEqual({ eval: 1, evalsha: 2 });
+      await client.scriptFlush();
+      const base = { key: 'k1', ttlMs: 10_000, rotatedTo: null, trackTtlMs: 60_000, now: Date.now() };
+      expect(await store.complete({ ...base, lease: lease.lease, sealed: 'sealed' })).toEqual({
+        owned: true,
+        stored: true,
+      });
+      expect(await store.acquire('k1', 1_000, 60_000)).toMatchObject({ kind: 'answer', sealed: 'sealed' });
+      expect(await calls()).toEqual({ eval: 3, evalsha: 4 });
+    } finally {
+      await client.close();
+      await store.close();
     }
   });
 

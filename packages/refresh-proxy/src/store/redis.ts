@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createClient, createCluster } from 'redis';
 import { StoreUnavailableError } from '../errors.ts';
@@ -19,6 +19,7 @@ interface RedisClient {
   destroy(): void;
   on(event: 'error' | 'ready', listener: (error?: unknown) => void): unknown;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   pSubscribe(pattern: string, listener: (message: string, channel: string) => void): Promise<unknown>;
 }
 
@@ -39,7 +40,15 @@ export interface RedisStoreOptions {
   logger?: Logger;
 }
 
-const ACQUIRE = `
+/** A Lua script, sent by its SHA-1 (`EVALSHA`); its body only when the server does not know it yet. */
+interface Script {
+  body: string;
+  sha1: string;
+}
+
+const script = (body: string): Script => ({ body, sha1: createHash('sha1').update(body).digest('hex') });
+
+const ACQUIRE = script(`
 local function late()
   if redis.call('HEXISTS', KEYS[3], 'rotatedAt') == 1 then
     local n = redis.call('HINCRBY', KEYS[3], 'late', 1)
@@ -60,21 +69,21 @@ redis.call('SET', KEYS[2], lease, 'NX', 'PX', ARGV[1])
 redis.call('SET', KEYS[5], '1', 'PX', ARGV[3])
 local issued = redis.call('HGET', KEYS[3], 'issuedAt') or ''
 return {1, lease, fence, issued, late()}
-`;
+`);
 
-const RENEW = `
+const RENEW = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
-`;
+`);
 
 // On a Redis Cluster the child token's issue time lives in its own hash slot: a second script (one slot per
 // script); on one Redis, COMPLETE records it in the same round trip.
-const ISSUED = `
+const ISSUED = script(`
 redis.call('HSETNX', KEYS[1], 'issuedAt', ARGV[1]); redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
-`;
+`);
 
-const COMPLETE = `
+const COMPLETE = script(`
 local owned = 0
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]); owned = 1 end
 local stored = 0
@@ -93,7 +102,7 @@ end
 redis.call('DEL', KEYS[4])
 redis.call('PUBLISH', ARGV[4], ARGV[2])
 return {owned, stored}
-`;
+`);
 
 /**
  * The shared store on Redis: one primary, or a Redis Cluster (`cluster`): every key of one token carries the
@@ -176,17 +185,17 @@ export class RedisStore implements CoalesceStore {
     take = true,
     afterSend: TakeoverAfterSend = 'fail',
   ): Promise<AcquireResult> {
-    const reply = (await this.#call('acquire', (client) =>
-      client.eval(ACQUIRE, {
-        keys: [
-          this.#k('res', key),
-          this.#k('lock', key),
-          this.#k('tok', key),
-          this.#k('fence', key),
-          this.#k('sent', key),
-        ],
-        arguments: [String(leaseMs), this.#owner, String(trackTtlMs), take ? '1' : '0', afterSend],
-      }),
+    const reply = (await this.#run(
+      'acquire',
+      ACQUIRE,
+      [
+        this.#k('res', key),
+        this.#k('lock', key),
+        this.#k('tok', key),
+        this.#k('fence', key),
+        this.#k('sent', key),
+      ],
+      [String(leaseMs), this.#owner, String(trackTtlMs), take ? '1' : '0', afterSend],
     )) as unknown[];
     const kind = Number(reply[0]);
     if (kind === 5) return { kind: 'unknown' };
@@ -204,9 +213,7 @@ export class RedisStore implements CoalesceStore {
   }
 
   async renew(key: string, lease: string, leaseMs: number): Promise<boolean> {
-    const reply = await this.#call('renew', (client) =>
-      client.eval(RENEW, { keys: [this.#k('lock', key)], arguments: [lease, String(leaseMs)] }),
-    );
+    const reply = await this.#run('renew', RENEW, [this.#k('lock', key)], [lease, String(leaseMs)]);
     return Number(reply) === 1;
   }
 
@@ -214,24 +221,22 @@ export class RedisStore implements CoalesceStore {
     const { key } = request;
     const child = request.rotatedTo === null ? null : this.#k('tok', request.rotatedTo);
     const keys = [this.#k('lock', key), this.#k('res', key), this.#k('tok', key), this.#k('sent', key)];
-    const reply = (await this.#call('complete', (client) =>
-      client.eval(COMPLETE, {
-        keys: child !== null && !this.#cluster ? [...keys, child] : keys,
-        arguments: [
-          request.lease,
-          request.sealed,
-          String(request.ttlMs),
-          `${this.#prefix}done:${key}`,
-          request.rotatedTo === null ? '0' : '1',
-          String(request.now),
-          String(request.trackTtlMs),
-        ],
-      }),
+    const reply = (await this.#run(
+      'complete',
+      COMPLETE,
+      child !== null && !this.#cluster ? [...keys, child] : keys,
+      [
+        request.lease,
+        request.sealed,
+        String(request.ttlMs),
+        `${this.#prefix}done:${key}`,
+        request.rotatedTo === null ? '0' : '1',
+        String(request.now),
+        String(request.trackTtlMs),
+      ],
     )) as unknown[];
     if (child !== null && this.#cluster) {
-      await this.#call('complete', (client) =>
-        client.eval(ISSUED, { keys: [child], arguments: [String(request.now), String(request.trackTtlMs)] }),
-      );
+      await this.#run('complete', ISSUED, [child], [String(request.now), String(request.trackTtlMs)]);
     }
     return { owned: Number(reply[0]) === 1, stored: Number(reply[1]) === 1 };
   }
@@ -254,6 +259,21 @@ export class RedisStore implements CoalesceStore {
         // already closed
       }
     }
+  }
+
+  /**
+   * Runs a script by its SHA-1 (a few bytes on the wire instead of the body); a server that does not know it
+   * yet (a fresh or restarted Redis, another cluster node) answers NOSCRIPT, and the body goes once.
+   */
+  #run(operation: string, script: Script, keys: string[], args: string[]): Promise<unknown> {
+    return this.#call(operation, async (client) => {
+      try {
+        return await client.evalSha(script.sha1, { keys, arguments: args });
+      } catch (error) {
+        if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+        return client.eval(script.body, { keys, arguments: args });
+      }
+    });
   }
 
   /** The one bounded, caught door to Redis: a failure or a time-out becomes StoreUnavailableError. */
