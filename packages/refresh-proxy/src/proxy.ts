@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { type Answer, type CookieShape, renderFor } from './answer.ts';
-import { Coalescer } from './coalescer.ts';
+import { type Answer, type CookieShape, renderFor, type Shape } from './answer.ts';
+import { Coalescer, type Resolution } from './coalescer.ts';
 import { keyId, TokenCrypto } from './crypto.ts';
 import { createLogger } from './logger.ts';
 import { ProxyMetrics, type RefreshOutcome } from './metrics.ts';
@@ -188,21 +188,20 @@ export class RefreshProxy {
     });
     const answer = renderFor(resolution.answer, shape, this.#cookie);
     this.#send(res, answer);
-    // Counted and logged once the answer is on its way; the holder then stores and publishes it.
+    // Counted and logged in the next turn: `res.end` writes to the socket in this turn's nextTick, and a
+    // log line (a synchronous write) must not delay it.
+    const ms = Math.round(performance.now() - started);
+    setImmediate(() => this.#logRefresh(resolution, shape, answer.status, ms));
+    await resolution.settled;
+  }
+
+  #logRefresh(resolution: Resolution, shape: Shape, status: number, ms: number): void {
     this.#count(resolution.outcome);
     const level = resolution.outcome === 'coalesced' ? 'debug' : 'info';
     this.logger[level](
-      {
-        event: 'refresh',
-        outcome: resolution.outcome,
-        shape,
-        status: answer.status,
-        key: keyId(resolution.key),
-        ms: Math.round(performance.now() - started),
-      },
+      { event: 'refresh', outcome: resolution.outcome, shape, status, key: keyId(resolution.key), ms },
       'refresh answered',
     );
-    await resolution.settled;
   }
 
   #count(outcome: RefreshOutcome): void {

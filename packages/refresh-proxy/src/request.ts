@@ -124,13 +124,14 @@ export class RefreshRecognizer {
       );
     }
     const text = read.body.toString('utf8');
-    // Only a refresh grant is the proxy's to judge: any other grant passes through as it is, even one the
-    // strict parser below would refuse (a repeated scope, say).
-    if (!new URLSearchParams(text).getAll('grant_type').includes('refresh_token'))
-      return { kind: 'pass', body: read.body };
     const params = parseForm(text);
-    if (params === null)
+    // Only a refresh grant is the proxy's to judge: any other grant passes through as it is, even one the
+    // strict parser refuses (a repeated scope, say).
+    if (params === null) {
+      if (!new URLSearchParams(text).getAll('grant_type').includes('refresh_token'))
+        return { kind: 'pass', body: read.body };
       return reject(400, 'invalid_request', 'Malformed form body (encoding or repeated parameter)');
+    }
     if (params.get('grant_type') !== 'refresh_token') return { kind: 'pass', body: read.body };
     const token = params.get('refresh_token') ?? '';
     if (token === '') return reject(400, 'invalid_request', 'refresh_token is missing or empty');

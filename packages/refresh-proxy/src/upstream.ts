@@ -26,6 +26,9 @@ const HOP_BY_HOP = new Set([
 /** Largest upstream answer to a refresh that the proxy buffers (a token answer is a few KiB). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
+/** Refresh paths whose upstream URL is kept (the first seen; a client adding a query string makes more). */
+const MAX_REFRESH_TARGETS = 16;
+
 /** Options of {@link Upstream}. */
 export interface UpstreamOptions {
   /** Base URL; request paths are appended to its path. */
@@ -40,6 +43,8 @@ export class Upstream {
   readonly #timeoutMs: number;
   readonly #agent: HttpAgent;
   readonly #request: typeof httpRequest;
+  /** Upstream URLs of refresh paths (with their query, if any); never mutated once made. */
+  readonly #refreshTargets = new Map<string, URL>();
 
   constructor(options: UpstreamOptions) {
     this.#base = options.base;
@@ -56,7 +61,11 @@ export class Upstream {
     return new Promise((resolve, reject) => {
       const headers = this.#headers(req.headers, req);
       headers['content-length'] = String(body.byteLength);
-      const outgoing = this.#request(this.#target(req.url), { method: 'POST', headers, agent: this.#agent });
+      const outgoing = this.#request(this.#refreshTarget(req.url), {
+        method: 'POST',
+        headers,
+        agent: this.#agent,
+      });
       let settled = false;
       // Settles once, whatever fires first; the timer settles by itself, so no event can leave it pending.
       const fail = (error: unknown) => {
@@ -175,6 +184,17 @@ export class Upstream {
     const [pathname = '/', query] = (path ?? '/').split(/\?(.*)/s);
     url.pathname = `${this.#base.pathname.replace(/\/$/, '')}${pathname}`;
     url.search = query === undefined ? '' : `?${query}`;
+    return url;
+  }
+
+  /** The upstream URL of a refresh: refreshes come on one or two paths, so their URLs are kept (bounded). */
+  #refreshTarget(path: string | undefined): URL {
+    const key = path ?? '/';
+    let url = this.#refreshTargets.get(key);
+    if (url === undefined) {
+      url = this.#target(key);
+      if (this.#refreshTargets.size < MAX_REFRESH_TARGETS) this.#refreshTargets.set(key, url);
+    }
     return url;
   }
 

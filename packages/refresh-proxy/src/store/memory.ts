@@ -35,6 +35,8 @@ export class MemoryStore implements CoalesceStore {
   readonly #sent = new Map<string, Expiring<true>>();
   readonly #now: () => number;
   #fence = 0;
+  /** Leases are `<fence>:<owner>`: the fence alone is unique in one store; the owner marks this store's. */
+  readonly #owner = randomBytes(8).toString('hex');
   #onDone: ((key: string, sealed: string) => void) | undefined;
 
   constructor(options: { now?: () => number } = {}) {
@@ -61,7 +63,7 @@ export class MemoryStore implements CoalesceStore {
     if (afterSend === 'fail' && this.#live(this.#sent, key, now) !== undefined) return { kind: 'unknown' };
     this.#set(this.#sent, key, true, now + trackTtlMs);
     this.#fence += 1;
-    const lease = `${this.#fence}:${randomBytes(8).toString('hex')}`;
+    const lease = `${this.#fence}:${this.#owner}`;
     this.#set(this.#locks, key, lease, now + leaseMs);
     const track = this.#live(this.#tracks, key, now);
     return {
