@@ -25,7 +25,7 @@ step() { printf '\n==> %s\n' "$*"; }
 # mock-auth-server is built before use: e2e, the demo and the bench import its dist/, as a user would.
 step "build (mock-auth-server)"; pnpm --filter mock-auth-server run build
 step "typecheck";       pnpm -r --workspace-concurrency=1 run typecheck
-step "lint (biome)";    pnpm exec biome ci .
+step "lint (biome, the files git tracks)"; pnpm run lint
 step "unit tests (Node) and e2e (Playwright, chromium)"; pnpm -r --workspace-concurrency=1 run test
 step "Node door (file and Redis adapters: contract suites, real files, real redis-servers and a Redis Cluster, real processes against the Node mock)"
 pnpm --filter ky-token-refresh run test:node
