@@ -34,6 +34,7 @@ SIM_CI_RUNS=5000 pnpm --filter ky-token-refresh run test:sim
 step "browser tests (vitest browser mode, chromium)"; pnpm --filter ky-token-refresh run test:browser
 step "package checks (build, publint, size-limit)"; pnpm --filter ky-token-refresh run check:package
 pnpm --filter mock-auth-server exec publint --strict
+step "ky-token-refresh from its tarball (pnpm pack builds it; installed with ky outside the repo and used)"; node packages/ky-token-refresh/scripts/pack-test.ts
 step "mock-auth-server from its tarball (the README's race test, installed outside the repo)"; node e2e/kit/pack-test.ts
 step "refresh-proxy from its tarball (installed outside the repo, started with its bin)"
 pnpm --filter refresh-proxy run build
