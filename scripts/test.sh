@@ -4,7 +4,7 @@
 # simulation included), and the package checks, and closes with one line that counts every test that ran: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-. scripts/bootstrap.sh --browser
+. scripts/bootstrap.sh --browser --oldest-node
 
 reports=(
   packages/ky-token-refresh/test-results/unit.json
@@ -34,9 +34,9 @@ SIM_CI_RUNS=5000 pnpm --filter ky-token-refresh run test:sim
 step "browser tests (vitest browser mode, chromium)"; pnpm --filter ky-token-refresh run test:browser
 step "package checks (build, publint, size-limit)"; pnpm --filter ky-token-refresh run check:package
 pnpm --filter mock-auth-server exec publint --strict
-step "ky-token-refresh from its tarball (pnpm pack builds it; installed with ky outside the repo and used)"; node packages/ky-token-refresh/scripts/pack-test.ts
+step "ky-token-refresh from its tarball (pnpm pack builds it; installed with ky outside the repo and used, on Node 24 and on Node 22)"; node packages/ky-token-refresh/scripts/pack-test.ts
 step "mock-auth-server from its tarball (the README's race test, installed outside the repo)"; node e2e/kit/pack-test.ts
-step "refresh-proxy from its tarball (installed outside the repo, started with its bin)"
+step "refresh-proxy from its tarball (installed outside the repo, started with its bin, and on Node 22)"
 pnpm --filter refresh-proxy run build
 pnpm --filter mock-auth-server exec publint --strict ../refresh-proxy
 node packages/refresh-proxy/scripts/pack-test.ts

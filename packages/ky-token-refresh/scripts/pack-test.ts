@@ -76,8 +76,14 @@ try {
   step(`npm install ky ./${tarball} (ky from the registry)`);
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', 'ky@^2', `./${tarball}`], dir);
   await writeFile(join(dir, 'app.mjs'), PROGRAM);
-  step('run the program with the installed package');
+  step(`run the program with the installed package (Node ${process.versions.node})`);
   console.log(run(process.execPath, ['app.mjs'], dir).trim());
+  // The oldest Node the package claims (engines), when the test command installed it (bootstrap).
+  const oldest = process.env.OLDEST_NODE;
+  if (oldest !== undefined && oldest !== '') {
+    step(`run it again on Node ${run(oldest, ['--version'], dir).trim()} (engines: >=22)`);
+    console.log(run(oldest, ['app.mjs'], dir).trim());
+  }
 } catch (error) {
   failed = true;
   console.error(`[library-pack-test] failed: ${(error as Error).message}`);

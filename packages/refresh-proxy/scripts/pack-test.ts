@@ -26,24 +26,10 @@ const run = (command: string, args: string[], cwd: string) =>
     encoding: 'utf8',
   });
 
-const { startMockAuthServer } = await import('../../mock-auth-server/dist/node/index.js');
-const mock = await startMockAuthServer({ host: '127.0.0.1', port: 0 });
-const dir = await mkdtemp(join(tmpdir(), 'refresh-proxy-install-'));
-let failed = false;
-try {
-  step(`build and pack refresh-proxy into ${dir}`);
-  run('pnpm', ['pack', '--pack-destination', dir], packageDir);
-  const tarball = (await readdir(dir)).find((name) => name.endsWith('.tgz'));
-  if (!tarball) throw new Error('pnpm pack made no tarball');
-  await writeFile(
-    join(dir, 'package.json'),
-    `${JSON.stringify({ name: 'proxy-operator', private: true, dependencies: { 'refresh-proxy': `file:./${tarball}` } }, null, 2)}\n`,
-  );
-  step('npm install (the tarball; its dependencies from the registry)');
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir);
-
-  step('start it with its bin: refresh-proxy --upstream <mock> --port 0');
-  const child = spawn(join(dir, 'node_modules/.bin/refresh-proxy'), ['--upstream', mock.url, '--port', '0'], {
+/** Starts the installed proxy with `command`, checks its first line, /healthz, a refresh through it, SIGTERM. */
+async function startAndRefresh(dir: string, label: string, command: string, args: string[]): Promise<void> {
+  step(`start it with ${label}: --upstream <mock> --port 0`);
+  const child = spawn(command, [...args, '--upstream', mock.url, '--port', '0'], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -79,6 +65,33 @@ try {
   ]);
   if (code !== 0) throw new Error(`SIGTERM: exit ${code}`);
   step('SIGTERM: drained, exit 0');
+}
+
+const { startMockAuthServer } = await import('../../mock-auth-server/dist/node/index.js');
+const mock = await startMockAuthServer({ host: '127.0.0.1', port: 0 });
+const dir = await mkdtemp(join(tmpdir(), 'refresh-proxy-install-'));
+let failed = false;
+try {
+  step(`build and pack refresh-proxy into ${dir}`);
+  run('pnpm', ['pack', '--pack-destination', dir], packageDir);
+  const tarball = (await readdir(dir)).find((name) => name.endsWith('.tgz'));
+  if (!tarball) throw new Error('pnpm pack made no tarball');
+  await writeFile(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'proxy-operator', private: true, dependencies: { 'refresh-proxy': `file:./${tarball}` } }, null, 2)}\n`,
+  );
+  step('npm install (the tarball; its dependencies from the registry)');
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+
+  await startAndRefresh(dir, 'its bin (refresh-proxy)', join(dir, 'node_modules/.bin/refresh-proxy'), []);
+  // The oldest Node the package claims (engines), when the test command installed it (bootstrap).
+  const oldest = process.env.OLDEST_NODE;
+  if (oldest !== undefined && oldest !== '') {
+    const version = run(oldest, ['--version'], dir).trim();
+    await startAndRefresh(dir, `Node ${version} (engines: >=22)`, oldest, [
+      join(dir, 'node_modules/refresh-proxy/dist/start.js'),
+    ]);
+  }
   console.log('[proxy-pack-test] passed');
 } catch (error) {
   failed = true;
