@@ -32,10 +32,10 @@ export interface Resolution {
   /** The store key of the token (an HMAC; log lines show a prefix of it). */
   key: string;
   /**
-   * The holder's store call (`complete`: store, publish, free the lease), issued before the answer was
-   * returned and still in progress, so the holder's client does not wait for its round trip. Never rejects;
-   * the caller writes the answer, then waits for it, keeping the request counted as in flight (a graceful
-   * shutdown waits for it). Already settled for every other request.
+   * The holder's store call (`complete`: seal, store, publish, free the lease), which runs in the turn after
+   * the answer is returned, so the holder's client does not wait for it. Never rejects; the caller writes
+   * the answer, then waits for it, keeping the request counted as in flight (a graceful shutdown waits for
+   * it). Already settled for every other request, and for a failure (stored before it is returned).
    */
   settled: Promise<void>;
 }
