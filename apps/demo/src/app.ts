@@ -1,6 +1,12 @@
 import type { MockAuthWorker } from 'mock-auth-server/browser';
 import { createBus } from './bus.ts';
-import { createNaiveClient, createProtectedClient, type DemoClient, describeError } from './clients.ts';
+import {
+  createNaiveClient,
+  createProtectedClient,
+  type DemoClient,
+  describeError,
+  NAIVE_TOKEN_KEY,
+} from './clients.ts';
 import {
   type ConfigPatch,
   DEMO_DEFAULTS,
@@ -14,7 +20,7 @@ import {
 } from './server.ts';
 import { createTimeline } from './timeline.ts';
 import type { BurstResult, ClientKind, Entry, EntryKind, Run, RunResult, Settings } from './types.ts';
-import { renderRuns } from './view.ts';
+import { plural, renderRuns } from './view.ts';
 
 /** The test API on `window.__demo` (documented in README.md). */
 export interface DemoApi {
@@ -101,9 +107,11 @@ export async function mount(mockWorker: MockAuthWorker): Promise<void> {
   async function login(username = 'alice', password = 'secret') {
     const { access_token } = await mock.login(username, password);
     sessionNote = '';
+    // Both keep it where every tab, one opened later too, finds it: the naive client in localStorage, the
+    // library in its shared store.
     await clients.naive.setToken(access_token);
-    await clients.protected.setToken(access_token); // the library shares it with every tab itself
-    bus.post({ type: 'login', token: access_token }); // the naive client has no sharing of its own
+    await clients.protected.setToken(access_token);
+    bus.post({ type: 'login' });
     timeline.record('login', settings.client, { text: `logged in as ${username}` });
     renderStatus();
   }
@@ -120,7 +128,11 @@ export async function mount(mockWorker: MockAuthWorker): Promise<void> {
   async function runBurst(n: number): Promise<BurstResult> {
     const current = client();
     const started = performance.now();
-    timeline.record('burst:start', current.kind, { text: `${n} × GET /api/items/:i` });
+    // Whether this tab had a session: a tab without one that fails is not a forced logout.
+    timeline.record('burst:start', current.kind, {
+      text: `${n} × GET /api/items/:i`,
+      session: current.hasToken(),
+    });
     const outcomes = await Promise.allSettled(
       Array.from({ length: n }, async (_, i) => {
         try {
@@ -240,7 +252,7 @@ export async function mount(mockWorker: MockAuthWorker): Promise<void> {
         break;
       case 'login':
         sessionNote = '';
-        void clients.naive.setToken(message.token).then(renderStatus);
+        renderStatus();
         break;
       case 'logout':
       case 'reset':
@@ -331,13 +343,19 @@ export async function mount(mockWorker: MockAuthWorker): Promise<void> {
         .map(([reason, n]) => `${reason} ${n}`)
         .join(', ');
       $('#server-now').textContent =
-        `Server since reset: ${s.logins} logins, ${s.refreshRequests} refresh calls, ${s.rotations} rotations, ` +
-        `${s.reuseDetections} reuse detected, ${s.familyRevocations} families revoked` +
+        `Server since reset: ${plural(s.logins, 'login')}, ${plural(s.refreshRequests, 'refresh call')}, ` +
+        `${plural(s.rotations, 'rotation')}, ${s.reuseDetections} reuse detected, ` +
+        `${plural(s.familyRevocations, 'family', 'families')} revoked` +
         (failures ? ` · refused: ${failures}` : '');
     } catch {
       // the next tick tries again
     }
   }
+
+  // The naive client's token is in localStorage: another tab's login, refresh or logout changes this tab's too.
+  addEventListener('storage', (event) => {
+    if (event.key === NAIVE_TOKEN_KEY || event.key === null) renderStatus();
+  });
 
   const runsEl = $('#runs');
   const renderTimeline = () => renderRuns(runsEl, timeline, bus.self.tabId);

@@ -9,7 +9,7 @@ export type BusMessage =
   | { type: 'runs'; runs: Run[] }
   | { type: 'settings'; settings: Settings }
   | { type: 'config-changed' }
-  | { type: 'login'; token: string }
+  | { type: 'login' }
   | { type: 'logout' }
   | { type: 'reset' }
   | { type: 'burst'; runId: string; n: number; from: string }

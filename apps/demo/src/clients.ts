@@ -47,33 +47,42 @@ const observe401 =
     if (response.status === 401) record('api:401', retryCount > 0 ? { text: 'after retry' } : {});
   };
 
+/** Where the naive client keeps the access token: localStorage, as naive apps do, so every tab has it. */
+export const NAIVE_TOKEN_KEY = 'demo:naive-access-token';
+
 /**
  * The ky README recipe ("retry with a fresh token on a 401 error"): an afterResponse hook that refreshes on
  * every 401 and retries with `ky.retry()`. Correct for one request; racy for two: each 401 refreshes, and a
- * one-time refresh token only survives the first call.
+ * one-time refresh token only survives the first call. The access token lives in localStorage (read for every
+ * request, written by a login or a refresh, removed when a refresh is refused), the way naive apps keep it,
+ * so a tab opened after the login has the session, like the library's tabs (its own shared store).
  */
 export function createNaiveClient(record: Record): DemoClient {
-  let token: string | null = null;
-  /** Set when a refresh is refused (the app then shows its login page, once); cleared by a login. */
-  let expired = false;
+  const stored = () => localStorage.getItem(NAIVE_TOKEN_KEY);
+  /** The token whose loss this tab has reported ("session expired" once per session, not once per request). */
+  let reportedLoss: string | null = null;
   const counts = { refreshes: 0, adopted: 0, replays: 0, failures: 0 };
 
-  async function refreshToken(): Promise<string> {
+  /** `sent`: the token the request that got the 401 carried (null: it went without one, no session). */
+  async function refreshToken(sent: string | null): Promise<string> {
     counts.refreshes += 1;
     record('refresh:start');
     try {
       const body = await ky.post('/auth/refresh', REFRESH_OPTIONS).json<{ access_token: string }>();
-      token = body.access_token;
+      localStorage.setItem(NAIVE_TOKEN_KEY, body.access_token);
       record('refresh:success');
-      return token;
+      return body.access_token;
     } catch (error) {
       counts.failures += 1;
       record('refresh:failure', { text: describeError(error) });
       if (isHTTPError(error) && (error.response.status === 400 || error.response.status === 401)) {
-        token = null;
-        // What the app does next: "session expired", back to the login page. Once per session.
-        if (!expired) record('session:expired', { text: 'refresh refused: back to the login page' });
-        expired = true;
+        localStorage.removeItem(NAIVE_TOKEN_KEY);
+        // What the app does next: "session expired", back to the login page. Only a tab that had a session
+        // is logged out, and once per session.
+        if (sent !== null && reportedLoss !== sent) {
+          record('session:expired', { text: 'refresh refused: back to the login page' });
+          reportedLoss = sent;
+        }
       }
       throw error;
     }
@@ -82,6 +91,7 @@ export function createNaiveClient(record: Record): DemoClient {
   const hooks: Hooks = {
     beforeRequest: [
       ({ request }) => {
+        const token = stored();
         if (token !== null) request.headers.set('Authorization', `Bearer ${token}`);
       },
     ],
@@ -89,7 +99,8 @@ export function createNaiveClient(record: Record): DemoClient {
       observe401(record),
       async ({ request, response, retryCount }) => {
         if (response.status === 401 && retryCount === 0) {
-          const fresh = await refreshToken();
+          const sent = request.headers.get('Authorization')?.replace(/^Bearer /, '') ?? null;
+          const fresh = await refreshToken(sent);
           const headers = new Headers(request.headers);
           headers.set('Authorization', `Bearer ${fresh}`);
           counts.replays += 1;
@@ -103,14 +114,12 @@ export function createNaiveClient(record: Record): DemoClient {
     kind: 'naive',
     api: ky.create({ prefix: '/api', hooks }),
     async setToken(next) {
-      token = next;
-      expired = false;
+      localStorage.setItem(NAIVE_TOKEN_KEY, next);
     },
     async clear() {
-      token = null;
-      expired = false;
+      localStorage.removeItem(NAIVE_TOKEN_KEY);
     },
-    hasToken: () => token !== null,
+    hasToken: () => stored() !== null,
     stats: () => ({ ...counts }),
   };
 }

@@ -6,7 +6,11 @@ import type { ClientKind, Entry, EntryKind, Run, RunCounters } from './types.ts'
  * BroadcastChannel, and a tab that opens asks the others for what they have.
  */
 export interface Timeline {
-  record(kind: EntryKind, client: ClientKind, fields?: Partial<Pick<Entry, 'text' | 'ok' | 'failed'>>): Entry;
+  record(
+    kind: EntryKind,
+    client: ClientKind,
+    fields?: Partial<Pick<Entry, 'text' | 'ok' | 'failed' | 'session'>>,
+  ): Entry;
   recordServer(kind: EntryKind, client: ClientKind, text?: string, at?: number, since?: number): Entry;
   startRun(run: Run): void;
   updateRun(run: Run): void;
@@ -123,6 +127,11 @@ export function createTimeline(bus: Bus): Timeline {
       const sum = (field: 'ok' | 'failed') =>
         entries.filter((e) => e.kind === 'burst:done').reduce((total, e) => total + (e[field] ?? 0), 0);
       const delta = run.serverDelta;
+      // A forced logout is a tab that had a session and lost it: not a tab that fired without one.
+      const withoutSession = new Set(
+        entries.filter((e) => e.kind === 'burst:start' && e.session === false).map((e) => e.tabId),
+      );
+      const loggedOut = entries.filter((e) => e.kind === 'session:expired' && !withoutSession.has(e.tabId));
       // Until the originating tab has read the server's counters, count what the tabs saw.
       return {
         ok: sum('ok'),
@@ -132,7 +141,7 @@ export function createTimeline(bus: Bus): Timeline {
         graceHits: delta?.graceHits ?? 0,
         invalidGrant: delta?.invalidGrant ?? count('server:invalid_grant') + count('server:reuse_detected'),
         reuseDetections: delta?.reuseDetections ?? count('server:reuse_detected'),
-        forcedLogouts: new Set(entries.filter((e) => e.kind === 'session:expired').map((e) => e.tabId)).size,
+        forcedLogouts: new Set(loggedOut.map((e) => e.tabId)).size,
         clientRefreshes: count('refresh:start'),
         adopted: count('refresh:adopted'),
       };

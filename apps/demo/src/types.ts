@@ -48,6 +48,8 @@ export interface Entry {
   to `at` is server time (the configured latency plus the mock's own work); drawn as a bar on the server lane.
   */
   since?: number;
+  /** For `burst:start`: whether the tab had a session (an access token) when it fired. */
+  session?: boolean;
   /** For `burst:done`. */
   ok?: number;
   failed?: number;

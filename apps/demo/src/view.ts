@@ -22,6 +22,8 @@ interface MarkStyle {
   label?: (n: number, first: Entry) => string;
 }
 
+/** `1 login`, `2 logins`, `0 families`. */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 const times = (n: number) => (n > 1 ? ` ×${n}` : '');
 /** ` · 231 ms in server` for one answer whose handling was timed. */
 const serverTime = (n: number, e: Entry) =>
@@ -369,23 +371,23 @@ function renderAxis(span: number, width: number, step: number): HTMLElement {
 
 function verdict(run: Run, c: RunCounters, tabs: number): { text: string; tone: 'good' | 'bad' | 'neutral' } {
   const requests = c.ok + c.failed;
-  const where = `${requests} requests in ${tabs} tab${tabs === 1 ? '' : 's'}`;
+  const where = `${plural(requests, 'request')} in ${plural(tabs, 'tab')}`;
   if (c.forcedLogouts > 0 || c.reuseDetections > 0 || c.invalidGrant > 0) {
     return {
       tone: 'bad',
-      text: `Race: ${c.refreshCalls} refresh calls for one expiry; the server rotated ${c.rotations}, refused ${c.invalidGrant} (reuse detected ${c.reuseDetections}); ${c.failed} of ${requests} requests failed; ${c.forcedLogouts} tab${c.forcedLogouts === 1 ? '' : 's'} logged out.`,
+      text: `Race: ${plural(c.refreshCalls, 'refresh call')} for one expiry; the server rotated ${c.rotations}, refused ${c.invalidGrant} (reuse detected ${c.reuseDetections}); ${c.failed} of ${plural(requests, 'request')} failed; ${plural(c.forcedLogouts, 'tab')} logged out.`,
     };
   }
   if (run.endedAt === undefined) return { tone: 'neutral', text: `Running: ${where}…` };
   if (c.failed === 0 && c.refreshCalls <= 1) {
     return {
       tone: 'good',
-      text: `${c.refreshCalls === 0 ? 'No refresh needed' : 'One refresh'} for ${where}; ${c.adopted} adoption${c.adopted === 1 ? '' : 's'}; all requests ok.`,
+      text: `${c.refreshCalls === 0 ? 'No refresh needed' : 'One refresh'} for ${where}; ${plural(c.adopted, 'adoption')}; all requests ok.`,
     };
   }
   return {
     tone: c.failed > 0 ? 'bad' : 'neutral',
-    text: `${c.refreshCalls} refresh calls, ${c.rotations} rotations for ${where}; ${c.failed} failed.`,
+    text: `${plural(c.refreshCalls, 'refresh call')}, ${plural(c.rotations, 'rotation')} for ${where}; ${c.failed} failed.`,
   };
 }
 
