@@ -5,7 +5,7 @@ import { chromiumLaunchOptions } from '../../chromium.mjs';
 export default defineConfig({
   // Every dependency the tests load, pre-bundled up front: a re-optimisation mid-run reloads the page and
   // stalls the other test files.
-  optimizeDeps: { include: ['idb-keyval', 'broadcast-channel'] },
+  optimizeDeps: { include: ['idb-keyval', 'broadcast-channel', 'axios'] },
   test: {
     include: ['test-browser/**/*.test.ts'],
     testTimeout: 30_000,

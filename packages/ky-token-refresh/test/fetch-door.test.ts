@@ -3,6 +3,7 @@ import { createFetch } from 'ofetch';
 import createOpenApiClient from 'openapi-fetch';
 import { describe, expect, test } from 'vitest';
 import wretch from 'wretch';
+import wretch2 from 'wretch2';
 import {
   createTokenRefresh as createFetchOnly,
   SessionExpiredError as FetchEntrySessionExpiredError,
@@ -148,11 +149,22 @@ describe('auth.fetch in fetch-based clients', () => {
     expectOneRefreshAndReplays(1);
   });
 
-  test('with wretch', async () => {
+  test('with wretch 3 (`.fetchPolyfill`)', async () => {
     const auth = createAuth();
     await auth.setToken('stale-token');
     const echo = await wretch(`${ORIGIN}/api/echo`).fetchPolyfill(auth.fetch).post({ n: 4 }).json<Echo>();
     expect(echo).toMatchObject({ method: 'POST', body: '{"n":4}' });
+    expectOneRefreshAndReplays(1);
+  });
+
+  test('with wretch 2 (`.polyfills({ fetch })`)', async () => {
+    const auth = createAuth();
+    await auth.setToken('stale-token');
+    const echo = await wretch2(`${ORIGIN}/api/echo`)
+      .polyfills({ fetch: auth.fetch })
+      .post({ n: 5 })
+      .json<Echo>();
+    expect(echo).toMatchObject({ method: 'POST', body: '{"n":5}' });
     expectOneRefreshAndReplays(1);
   });
 });
