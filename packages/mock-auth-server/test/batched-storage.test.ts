@@ -5,11 +5,14 @@ import { createIdbStorage, createMemoryStorage } from '../src/index.ts';
 import { createBatchedStorage } from '../src/msw/index.ts';
 import { login, refresh, testServer } from './helpers.ts';
 
-/** Counts the `update` calls (transactions) that reach the wrapped storage. */
+/** Counts the `get` and `update` calls (transactions) that reach the wrapped storage. */
 const counting = (inner: AuthStorage) => {
-  const counter = { updates: 0 };
+  const counter = { updates: 0, gets: 0 };
   const storage: AuthStorage = {
-    get: (key) => inner.get(key),
+    get: (key) => {
+      counter.gets++;
+      return inner.get(key);
+    },
     update: (key, updater) => {
       counter.updates++;
       return inner.update(key, updater);
@@ -29,6 +32,45 @@ describe('batched storage', () => {
     expect(values).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(await batched.get('n')).toBe(20);
     expect(counter.updates).toBeLessThanOrEqual(2); // the first alone, the 19 others together
+  });
+
+  it('reads are folded into the batches: 20 requests that each read then write cost a few transactions', async () => {
+    const { storage, counter } = counting(createIdbStorage('batched-fold'));
+    const batched = createBatchedStorage(storage);
+    await batched.update<{ config: number; count: number }>('s', () => ({ config: 7, count: 0 }));
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the burst comes to an idle storage
+    counter.updates = 0;
+    counter.gets = 0;
+    // What the mock does per API request: read the state (its configuration), then write it (its counters).
+    const seen = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const { config } = (await batched.get<{ config: number; count: number }>('s'))!;
+        await batched.update<{ config: number; count: number }>('s', (old) => ({
+          ...old!,
+          count: old!.count + 1,
+        }));
+        return config;
+      }),
+    );
+    expect(seen).toEqual(Array(20).fill(7));
+    expect(await batched.get('s')).toEqual({ config: 7, count: 20 });
+    // Unfolded, each read was its own transaction: 20 gets, then 1-2 updates.
+    expect(counter.gets + counter.updates).toBeLessThanOrEqual(4);
+  });
+
+  it('a batch of reads only reads (no write); each reader gets its own copy', async () => {
+    const { storage, counter } = counting(createIdbStorage('batched-reads'));
+    const batched = createBatchedStorage(storage);
+    await batched.update<{ n: number }>('s', () => ({ n: 1 }));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    counter.updates = 0;
+    counter.gets = 0;
+    const reads = await Promise.all(Array.from({ length: 10 }, () => batched.get<{ n: number }>('s')));
+    expect(counter.updates).toBe(0);
+    expect(counter.gets).toBeLessThanOrEqual(2);
+    reads[0]!.n = 99;
+    expect(reads.slice(1)).toEqual(Array(9).fill({ n: 1 }));
+    expect(await batched.get('s')).toEqual({ n: 1 });
   });
 
   it('stays atomic across tabs: two batched "tabs" incrementing concurrently lose nothing', async () => {
