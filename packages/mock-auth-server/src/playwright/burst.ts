@@ -121,10 +121,20 @@ const runInPage = async (
 Every page fires `perTab` calls of `call` at one instant (see {@link atOneInstant}); resolves once every
 call in every tab has settled (or hung past `timeoutMs`), with the counts per tab and in total.
 */
-export async function fireBurst(
+export function fireBurst(
   pages: readonly Page[],
   perTab: number,
   call: BurstCall,
+  options: BurstOptions = {},
+): Promise<Settled> {
+  return fireBurstSource(pages, perTab, call.toString(), options);
+}
+
+/** {@link fireBurst} with the call given as source text (a function expression). */
+export async function fireBurstSource(
+  pages: readonly Page[],
+  perTab: number,
+  callSource: string,
   options: BurstOptions = {},
 ): Promise<Settled> {
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -133,7 +143,7 @@ export async function fireBurst(
     (page, startAt, tab) =>
       // One expression, so the call's source needs no eval in the page (a CSP without unsafe-eval is fine).
       page.evaluate(
-        `(${runInPage.toString()})(${call.toString()}, ${JSON.stringify({ startAt, perTab, tab, timeoutMs })})`,
+        `(${runInPage.toString()})(${callSource}, ${JSON.stringify({ startAt, perTab, tab, timeoutMs })})`,
       ) as Promise<TabSettled>,
     options.delayMs,
   );

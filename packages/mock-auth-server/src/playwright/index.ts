@@ -5,27 +5,51 @@ at one instant.
 
   import { expect, test } from 'mock-auth-server/playwright';
   test.use({ mockConfig: { preset: 'strict', latencyMs: 200 }, mockStaticDir: 'dist' });
-  test('one refresh per expiry', async ({ tabs, mock, burst }) => { ... });
+  test('one refresh per expiry', async ({ app, mock }) => {
+    await app.login();
+    await mock.expire();
+    const settled = await app.burst(10);
+    ...
+  });
+
+What the app must provide (its test hook `window.app`, a built page, the refresh request's CSRF header) is
+checked step by step: a missing piece throws a {@link RaceKitError} that names it.
 */
 import { test as base, expect } from '@playwright/test';
+import { type AuthServer, createAuthServer } from '../core/auth-server.ts';
 import type { AuthServerConfig, ConfigPatch } from '../core/config.ts';
 import type { AuthServerStats } from '../core/stats.ts';
 import { type RunningMockAuthServer, startMockAuthServer } from '../node/server.ts';
+import { createMemoryStorage } from '../storage/memory.ts';
+import {
+  type AppBurstOptions,
+  type AppLoginOptions,
+  checkBuiltApp,
+  checkedBurst,
+  createRaceApp,
+  type RaceApp,
+} from './app.ts';
 import { type BurstCall, type BurstOptions, fireBurst, type Settled } from './burst.ts';
 import { type OpenTabsOptions, openTabs, type TabSet } from './tabs.ts';
 
+export { APP_METHODS, checkAppHook } from './app.ts';
 export { atOneInstant, type BurstFailure, DEFAULT_BURST_DELAY_MS, type TabSettled } from './burst.ts';
+export { isRaceKitError, RaceKitError, type RaceKitErrorCode } from './errors.ts';
 export { api401s, invalidGrants, refreshFailures } from './stats.ts';
 export {
+  type AppBurstOptions,
+  type AppLoginOptions,
   type AuthServerConfig,
   type AuthServerStats,
   type BurstCall,
   type BurstOptions,
   type ConfigPatch,
+  createRaceApp,
   expect,
   fireBurst,
   type OpenTabsOptions,
   openTabs,
+  type RaceApp,
   type RunningMockAuthServer,
   type Settled,
   type TabSet,
@@ -56,9 +80,16 @@ export interface MockAuthOptions {
   /** Configuration of each test's server: preset and knobs. Default `{ preset: 'strict' }`. */
   mockConfig: ConfigPatch;
   /**
+  Whether POST /auth/refresh requires an `X-Requested-With` header (any value), as the mock does: without
+  it the refresh is refused 403 (`csrf`), and a burst that met such refusals throws `CSRF_HEADER_MISSING`.
+  Default true; false when your own server needs no such header (the refresh is then served without it).
+  */
+  mockRequireCsrfHeader: boolean;
+  /**
   Directory served on the server's origin (your built app: GET/HEAD, index.html for directories), so the
-  tabs and /auth, /api, /__mock share one origin and the refresh cookie. Default: none, and the tabs load
-  an empty page on that origin.
+  tabs and /auth, /api, /__mock share one origin and the refresh cookie; relative to the working directory.
+  Default: none, and the tabs load an empty page on that origin. Tabs on a missing directory or file throw
+  `APP_NOT_BUILT` naming the path.
   */
   mockStaticDir: string | undefined;
   /** How many tabs the `tabs` fixture opens. Default 2. */
@@ -75,9 +106,29 @@ export interface MockAuthFixtures {
   newTabs(count: number, options?: TabOptions): Promise<TabSet>;
   /** `tabCount` tabs of one context at `tabPath`. */
   tabs: TabSet;
-  /** Every tab of `tabs` fires `perTab` calls of `call` at one instant; resolves with what settled. */
+  /**
+  Every tab of `tabs` fires `perTab` calls of `call` at one instant; resolves with what settled. Throws
+  `CSRF_HEADER_MISSING` when the server refused refreshes for the missing `X-Requested-With` meanwhile.
+  */
   burst(perTab: number, call: BurstCall, options?: BurstOptions): Promise<Settled>;
+  /**
+  The app in `tabs`, through its test hook `window.app.{login, hasToken, get}`: `login()` (in the first tab,
+  then every tab holds the token), `burst(perTab)` (`window.app.get(`items/${i}`)` in every tab at one
+  instant), `check()`. Each throws a {@link RaceKitError} naming what the app lacks.
+  */
+  app: RaceApp;
 }
+
+/** `server` with the CSRF guard of POST /auth/refresh off: a refresh without the header gets one. */
+const withoutCsrfGuard = (server: AuthServer): AuthServer => ({
+  ...server,
+  refresh: (request) =>
+    server.refresh(
+      request.requestedWith === null
+        ? { ...request, requestedWith: 'mockRequireCsrfHeader: false' }
+        : request,
+    ),
+});
 
 const checked = async (
   action: string,
@@ -90,13 +141,15 @@ const checked = async (
 
 export const test = base.extend<MockAuthOptions & MockAuthFixtures>({
   mockConfig: [{ preset: 'strict' }, { option: true }],
+  mockRequireCsrfHeader: [true, { option: true }],
   mockStaticDir: [undefined, { option: true }],
   tabCount: [2, { option: true }],
   tabPath: ['/', { option: true }],
 
-  mockServer: async ({ mockConfig, mockStaticDir }, use) => {
+  mockServer: async ({ mockConfig, mockRequireCsrfHeader, mockStaticDir }, use) => {
+    const authServer = createAuthServer({ storage: createMemoryStorage(), config: mockConfig });
     const server = await startMockAuthServer({
-      config: mockConfig,
+      server: mockRequireCsrfHeader ? authServer : withoutCsrfGuard(authServer),
       ...(mockStaticDir !== undefined && { staticDir: mockStaticDir }),
     });
     await use(server);
@@ -118,6 +171,7 @@ export const test = base.extend<MockAuthOptions & MockAuthFixtures>({
     const sets: TabSet[] = [];
     await use(async (count, { path = tabPath, ...options } = {}) => {
       const url = new URL(path, mockServer.url).href;
+      if (mockStaticDir !== undefined) await checkBuiltApp(mockStaticDir, path, mockServer.url);
       const tabs = await openTabs(browser, count, {
         ...options,
         url,
@@ -134,7 +188,16 @@ export const test = base.extend<MockAuthOptions & MockAuthFixtures>({
     await use(await newTabs(tabCount));
   },
 
-  burst: async ({ tabs }, use) => {
-    await use((perTab, call, options) => fireBurst(tabs.pages, perTab, call, options));
+  burst: async ({ tabs, mockServer }, use) => {
+    await use((perTab, call, options) =>
+      checkedBurst(
+        () => mockServer.authServer.stats(),
+        () => fireBurst(tabs.pages, perTab, call, options),
+      ),
+    );
+  },
+
+  app: async ({ tabs, mockServer }, use) => {
+    await use(createRaceApp(tabs.pages, mockServer.authServer));
   },
 });

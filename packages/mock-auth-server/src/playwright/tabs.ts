@@ -1,4 +1,5 @@
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from '@playwright/test';
+import { RaceKitError } from './errors.ts';
 
 /** Options of {@link openTabs}. */
 export interface OpenTabsOptions {
@@ -22,35 +23,75 @@ export interface TabSet {
   open(): Promise<Page>;
 }
 
+/** What went wrong while each tab loaded (HTTP errors, failed requests, page errors), for error messages. */
+const loadProblems = new WeakMap<Page, string[]>();
+
+/** What went wrong while `page` loaded and since: `404 GET http://…/app.js`, `pageerror: …` (at most 5). */
+export const problemsOf = (page: Page): string[] => loadProblems.get(page) ?? [];
+
+const watch = (page: Page): void => {
+  const problems: string[] = [];
+  loadProblems.set(page, problems);
+  const answered = new Set<string>();
+  const note = (problem: string) => {
+    if (problems.length < 5) problems.push(problem);
+  };
+  page.on('response', (response) => {
+    if (response.status() < 400) return;
+    answered.add(response.url());
+    note(`${response.status()} ${response.request().method()} ${response.url()}`);
+  });
+  page.on('requestfailed', (request) => {
+    // A failed request that had an answer (a 404 script is then aborted) is noted as that answer.
+    if (!answered.has(request.url()))
+      note(`${request.method()} ${request.url()} failed: ${request.failure()?.errorText ?? 'no answer'}`);
+  });
+  page.on('pageerror', (error) => note(`pageerror: ${error.name}: ${error.message}`));
+};
+
 const BLANK_PAGE =
   '<!doctype html><html><head><meta charset="utf-8"><title>tab</title></head><body></body></html>';
 
 /**
 `count` tabs in a new context of `browser` (or in `context`), opened one after the other, each loaded and
-ready before the next opens. Usable without the Playwright test runner. The caller closes the context.
+ready before the next opens. Usable without the Playwright test runner. The caller closes the context; if a
+tab fails to open, a context made here is closed and the error thrown: a page that answers an HTTP error
+(404...) throws a {@link RaceKitError} `TAB_LOAD_FAILED`.
 */
 export async function openTabs(
   target: Browser | BrowserContext,
   count: number,
   options: OpenTabsOptions,
 ): Promise<TabSet> {
-  const context = 'newContext' in target ? await target.newContext(options.contextOptions) : target;
-  for (const script of options.initScripts ?? []) await context.addInitScript(script);
-  if (options.blankPage)
-    await context.route(
-      (url) => url.href === options.url,
-      (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: BLANK_PAGE }),
-    );
+  const ownContext = 'newContext' in target;
+  const context = ownContext ? await target.newContext(options.contextOptions) : target;
   const pages: Page[] = [];
   const open = async (): Promise<Page> => {
     const page = await context.newPage();
     const index = pages.length;
+    watch(page);
     page.on('pageerror', (error) => console.error(`[tab ${index}] pageerror`, error));
-    await page.goto(options.url);
+    const response = await page.goto(options.url);
+    if (response !== null && response.status() >= 400)
+      throw new RaceKitError(
+        'TAB_LOAD_FAILED',
+        `tab ${index}: GET ${options.url} answered ${response.status()} ${response.statusText()}`,
+      );
     await options.ready?.(page);
     pages.push(page);
     return page;
   };
-  for (let index = 0; index < count; index++) await open();
+  try {
+    for (const script of options.initScripts ?? []) await context.addInitScript(script);
+    if (options.blankPage)
+      await context.route(
+        (url) => url.href === options.url,
+        (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: BLANK_PAGE }),
+      );
+    for (let index = 0; index < count; index++) await open();
+  } catch (error) {
+    if (ownContext) await context.close().catch(() => undefined);
+    throw error;
+  }
   return { context, pages, open };
 }
