@@ -1,14 +1,26 @@
 /**
-A stand-in for "your app" in the README's "Reproduce the race in your app" test (proved by pack-test.ts): one
-API client per page, and the test hook that test uses, `window.app`. `?client=naive` picks the ky README
-recipe (refresh on every 401, `ky.retry()` with the new token); otherwise ky-token-refresh.
+The race kit's app template (see "Reproduce the race in your app" in mock-auth-server's README): copy this
+folder, build it into dist/ and run the README's test; then put your own API client in place of these two,
+keeping what the kit needs from any app:
+
+- `window.app`, set by the time the page has loaded: `login()` logs in (POST /auth/login on the page's
+  origin) and keeps the access token, `hasToken()` tells whether this tab holds one, `get(path)` sends one
+  GET of /api/<path> through the API client (rejects when it fails);
+- the refresh request: POST /auth/refresh with the cookie (`credentials: 'include'`) and an `X-Requested-With`
+  header (any value: the mock's CSRF guard; `mockRequireCsrfHeader: false` turns it off);
+- every tab holds the token once one tab logged in (ky-token-refresh shares it; the naive client posts it on
+  a BroadcastChannel), or the test logs in every tab (`app.login({ everyTab: true })`);
+- built to the directory the test serves (`mockStaticDir`, here `dist/`) with the page the tabs load.
+
+`?client=naive` picks the ky README recipe (refresh on every 401, `ky.retry()` with the new token), which
+loses the race; otherwise ky-token-refresh, which wins it.
 */
 import ky, { type KyInstance } from 'ky';
 import { createTokenRefresh } from 'ky-token-refresh';
 
 const REFRESH = {
-  credentials: 'include',
-  headers: { 'X-Requested-With': 'XMLHttpRequest' },
+  credentials: 'include', // the refresh token is an HttpOnly cookie (Path=/auth)
+  headers: { 'X-Requested-With': 'fetch' }, // the mock's CSRF guard: without it, 403 {"reason":"csrf"}
   retry: 0,
 } as const;
 const refreshCall = async (signal?: AbortSignal): Promise<string> =>
