@@ -2,28 +2,17 @@
 ky-token-refresh as the README tells a user to install it today (it is not on npm): packed from the
 repository (`pnpm pack`, whose `prepack` builds `dist/`), installed with ky from its tarball into an empty
 folder outside the workspace (`npm install ky <tarball>`), and used there: every entry point imports, and
-20 ky requests that meet an expired token share one refresh against a local HTTP server. Exits 1 on any
-failure.
+20 ky requests that meet an expired token share one refresh against a local HTTP server; on Node 22 too
+when the test command installed it. Exits 1 on any failure.
 
   node packages/ky-token-refresh/scripts/pack-test.ts      KEEP_PACK_DIR=1 keeps the folder
 */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packTest } from '../../../scripts/pack-install.ts';
 
-const packageDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const started = performance.now();
-const step = (what: string) =>
-  console.log(`[library-pack-test ${((performance.now() - started) / 1000).toFixed(1)}s] ${what}`);
-const run = (command: string, args: string[], cwd: string) =>
-  execFileSync(command, args, {
-    cwd,
-    timeout: 180_000,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
+const { step, run, installed, oldestNode } = packTest('library-pack-test');
 
 /** The user's program: the README's first example against a local server (no mock library needed). */
 const PROGRAM = `
@@ -65,31 +54,19 @@ server.close();
 process.exit(ok === 20 && refreshCalls === 1 ? 0 : 1);
 `;
 
-const dir = await mkdtemp(join(tmpdir(), 'ky-token-refresh-install-'));
-let failed = false;
-try {
-  step(`pnpm pack into ${dir} (prepack builds dist/)`);
-  run('pnpm', ['pack', '--pack-destination', dir], packageDir);
-  const tarball = (await readdir(dir)).find((name) => name.endsWith('.tgz'));
-  if (!tarball) throw new Error('pnpm pack made no tarball');
-  await writeFile(join(dir, 'package.json'), '{ "name": "an-app", "private": true, "type": "module" }\n');
-  step(`npm install ky ./${tarball} (ky from the registry)`);
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', 'ky@^2', `./${tarball}`], dir);
-  await writeFile(join(dir, 'app.mjs'), PROGRAM);
-  step(`run the program with the installed package (Node ${process.versions.node})`);
-  console.log(run(process.execPath, ['app.mjs'], dir).trim());
-  // The oldest Node the package claims (engines), when the test command installed it (bootstrap).
-  const oldest = process.env.OLDEST_NODE;
-  if (oldest !== undefined && oldest !== '') {
-    step(`run it again on Node ${run(oldest, ['--version'], dir).trim()} (engines: >=22)`);
-    console.log(run(oldest, ['app.mjs'], dir).trim());
-  }
-} catch (error) {
-  failed = true;
-  console.error(`[library-pack-test] failed: ${(error as Error).message}`);
-} finally {
-  if (process.env.KEEP_PACK_DIR) console.log(`[library-pack-test] kept ${dir}`);
-  else await rm(dir, { recursive: true, force: true });
-}
-step(failed ? 'FAILED' : 'passed');
-process.exit(failed ? 1 : 0);
+const passed = await installed(
+  fileURLToPath(new URL('..', import.meta.url)),
+  { name: 'an-app', private: true, type: 'module' },
+  ['ky@^2'],
+  async (dir) => {
+    await writeFile(join(dir, 'app.mjs'), PROGRAM);
+    step(`run the program with the installed package (Node ${process.versions.node})`);
+    console.log(run(process.execPath, ['app.mjs'], dir).trim());
+    const oldest = oldestNode();
+    if (oldest !== null) {
+      step(`run it again on Node ${oldest.version} (engines: >=22)`);
+      console.log(run(oldest.path, ['app.mjs'], dir).trim());
+    }
+  },
+);
+process.exit(passed ? 0 : 1);

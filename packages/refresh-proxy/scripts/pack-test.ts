@@ -7,24 +7,13 @@ SIGTERM (exit 0). Exits 1 on any failure.
 
   node packages/refresh-proxy/scripts/pack-test.ts      KEEP_PACK_DIR=1 keeps the folder
 */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { packTest } from '../../../scripts/pack-install.ts';
 
-const packageDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const started = performance.now();
-const step = (what: string) =>
-  console.log(`[proxy-pack-test ${((performance.now() - started) / 1000).toFixed(1)}s] ${what}`);
-const run = (command: string, args: string[], cwd: string) =>
-  execFileSync(command, args, {
-    cwd,
-    timeout: 180_000,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
+const { step, installed, oldestNode } = packTest('proxy-pack-test');
 
 /** Starts the installed proxy with `command`, checks its first line, /healthz, a refresh through it, SIGTERM. */
 async function startAndRefresh(dir: string, label: string, command: string, args: string[]): Promise<void> {
@@ -69,36 +58,19 @@ async function startAndRefresh(dir: string, label: string, command: string, args
 
 const { startMockAuthServer } = await import('../../mock-auth-server/dist/node/index.js');
 const mock = await startMockAuthServer({ host: '127.0.0.1', port: 0 });
-const dir = await mkdtemp(join(tmpdir(), 'refresh-proxy-install-'));
-let failed = false;
-try {
-  step(`build and pack refresh-proxy into ${dir}`);
-  run('pnpm', ['pack', '--pack-destination', dir], packageDir);
-  const tarball = (await readdir(dir)).find((name) => name.endsWith('.tgz'));
-  if (!tarball) throw new Error('pnpm pack made no tarball');
-  await writeFile(
-    join(dir, 'package.json'),
-    `${JSON.stringify({ name: 'proxy-operator', private: true, dependencies: { 'refresh-proxy': `file:./${tarball}` } }, null, 2)}\n`,
-  );
-  step('npm install (the tarball; its dependencies from the registry)');
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir);
-
-  await startAndRefresh(dir, 'its bin (refresh-proxy)', join(dir, 'node_modules/.bin/refresh-proxy'), []);
-  // The oldest Node the package claims (engines), when the test command installed it (bootstrap).
-  const oldest = process.env.OLDEST_NODE;
-  if (oldest !== undefined && oldest !== '') {
-    const version = run(oldest, ['--version'], dir).trim();
-    await startAndRefresh(dir, `Node ${version} (engines: >=22)`, oldest, [
-      join(dir, 'node_modules/refresh-proxy/dist/start.js'),
-    ]);
-  }
-  console.log('[proxy-pack-test] passed');
-} catch (error) {
-  failed = true;
-  console.error(`[proxy-pack-test] FAILED: ${error instanceof Error ? error.message : String(error)}`);
-} finally {
-  await mock.close();
-  if (process.env.KEEP_PACK_DIR) console.log(`kept ${dir}`);
-  else await rm(dir, { recursive: true, force: true });
-}
-process.exit(failed ? 1 : 0);
+const passed = await installed(
+  fileURLToPath(new URL('..', import.meta.url)),
+  { name: 'proxy-operator', private: true },
+  [],
+  async (dir) => {
+    await startAndRefresh(dir, 'its bin (refresh-proxy)', join(dir, 'node_modules/.bin/refresh-proxy'), []);
+    const oldest = oldestNode();
+    if (oldest !== null) {
+      await startAndRefresh(dir, `Node ${oldest.version} (engines: >=22)`, oldest.path, [
+        join(dir, 'node_modules/refresh-proxy/dist/start.js'),
+      ]);
+    }
+  },
+);
+await mock.close();
+process.exit(passed ? 0 : 1);
