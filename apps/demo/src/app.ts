@@ -179,6 +179,7 @@ export async function mount(mockWorker: MockAuthWorker): Promise<void> {
       server: describeConfig(config),
       grace: config.graceMs > 0 || !config.rotation,
       latencyMs: config.latencyMs,
+      apiLatencyMs: config.apiLatencyMs,
     };
     timeline.startRun(run);
     return { run, before };
@@ -360,11 +361,16 @@ export async function mount(mockWorker: MockAuthWorker): Promise<void> {
   const runsEl = $('#runs');
   const renderTimeline = () => renderRuns(runsEl, timeline, bus.self.tabId);
   timeline.onChange(renderTimeline);
+  // Redrawn when the timeline's width changes: a resize, and also a page scrollbar that comes or goes (the
+  // tracks are sized in pixels from that width).
+  let drawnWidth = runsEl.clientWidth;
   let resizeTimer: ReturnType<typeof setTimeout> | undefined;
-  addEventListener('resize', () => {
+  new ResizeObserver(() => {
+    if (runsEl.clientWidth === drawnWidth) return;
+    drawnWidth = runsEl.clientWidth;
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(renderTimeline, 100);
-  });
+    resizeTimer = setTimeout(renderTimeline, 50);
+  }).observe(runsEl);
 
   // ---------- wiring ----------
 

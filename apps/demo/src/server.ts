@@ -60,12 +60,13 @@ export function diffStats(before: ServerStats, after: ServerStats): ServerDelta 
   };
 }
 
-/** `strict · TTL 30 s · latency 200 ms`. */
+/** `strict · TTL 30 s · latency 200 ms` (`· API latency 20 ms` when there is one). */
 export function describeConfig(config: ServerConfig): string {
   const preset = presetOf(config);
   const parts = [preset ?? 'custom', `TTL ${config.accessTtlMs / 1000} s`];
   if (config.graceMs > 0) parts.push(`grace ${config.graceMs / 1000} s ${config.graceMode}`);
   parts.push(`latency ${config.latencyMs} ms`);
+  if (config.apiLatencyMs > 0) parts.push(`API latency ${config.apiLatencyMs} ms`);
   if (!config.atomic) parts.push('non-atomic');
   return parts.join(' · ');
 }
@@ -83,23 +84,40 @@ export function presetOf(config: ServerConfig): Preset | undefined {
   });
 }
 
+/** Requests whose time in the mock is drawn: the refresh, and the API's (the burst and its replays). */
+const timed = (path: string) => path === '/auth/refresh' || path.startsWith('/api/');
+
 /**
  * The server lane. MSW answers each request in the page that sent it, so every tab sees the mock's answers
- * to its own requests: record those that matter (refresh outcomes, logins, logouts, "expire now") and the
- * timeline shares them with the other tabs.
+ * to its own requests: record those that matter (refresh outcomes, logins, logouts, "expire now", and the
+ * time each API request spent in the mock) and the timeline shares them with the other tabs.
  */
 export function recordServerLane(worker: MockAuthWorker, timeline: Timeline, client: () => ClientKind): void {
-  /** When the mock's handler got each POST /auth/refresh (by MSW request id): the start of server time. */
+  /** When the mock's handler got each timed request (by MSW request id): the start of server time. */
   const received = new Map<string, number>();
+  /**
+  When it answered: MSW's `request:end`, right after the handler's response went to the service worker.
+  (`response:mocked`, which has the response, comes later: after the service worker's reply to the page and
+  a message back, so its time would count that trip as the server's.)
+  */
+  const answered = new Map<string, number>();
   worker.worker.events.on('request:start', ({ request, requestId }) => {
-    if (new URL(request.url).pathname === '/auth/refresh') received.set(requestId, Date.now());
+    if (timed(new URL(request.url).pathname)) received.set(requestId, Date.now());
+  });
+  worker.worker.events.on('request:end', ({ request, requestId }) => {
+    if (timed(new URL(request.url).pathname)) answered.set(requestId, Date.now());
   });
   worker.worker.events.on('response:mocked', ({ request, requestId, response }) => {
-    const at = Date.now();
+    const at = answered.get(requestId) ?? Date.now();
+    answered.delete(requestId);
     const path = new URL(request.url).pathname;
     const put = (kind: EntryKind, text?: string, since?: number) =>
       timeline.recordServer(kind, client(), text, at, since);
-    if (path === '/auth/refresh') {
+    if (path.startsWith('/api/')) {
+      const since = received.get(requestId);
+      received.delete(requestId);
+      put('server:api', `${request.method} ${path} → ${response.status}`, since);
+    } else if (path === '/auth/refresh') {
       const since = received.get(requestId);
       received.delete(requestId);
       const took = since === undefined ? '' : ` (${at - since} ms in the server)`;

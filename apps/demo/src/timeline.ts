@@ -18,14 +18,25 @@ export interface Timeline {
   runs(): Run[];
   /** Entries inside a run: from its `t0` up to the next run's `t0`. */
   entriesOf(run: Run): Entry[];
-  counters(run: Run): RunCounters;
+  /** `entries`: the run's entries when the caller has them already (`entriesOf(run)`). */
+  counters(run: Run, entries?: Entry[]): RunCounters;
   clear(): void;
   onChange(listener: () => void): () => void;
 }
 
 const MAX_ENTRIES = 5000;
-/** Entries this long after a run ended still belong to it (late answers of the other tabs). */
+/** Entries this long after a run ended still belong to it (late answers of the other tabs)... */
 const RUN_TAIL_MS = 300;
+/** ...but not these: what a user does between two runs, and what it makes the tabs do. */
+const BETWEEN_RUNS: ReadonlySet<EntryKind> = new Set([
+  'login',
+  'logout',
+  'server:login',
+  'server:logout',
+  'server:expire',
+  'token:received',
+  'burst:start',
+]);
 
 export function createTimeline(bus: Bus): Timeline {
   const byId = new Map<string, Entry>();
@@ -33,6 +44,8 @@ export function createTimeline(bus: Bus): Timeline {
   const listeners = new Set<() => void>();
   let seq = 0;
   let scheduled = false;
+  /** Every entry by time, kept until the next change (a redraw asks for it once per run). */
+  let sorted: Entry[] | undefined;
 
   const changed = () => {
     if (scheduled) return;
@@ -44,6 +57,7 @@ export function createTimeline(bus: Bus): Timeline {
   };
 
   const add = (entries: Entry[]) => {
+    sorted = undefined;
     for (const entry of entries) byId.set(entry.id, entry);
     if (byId.size > MAX_ENTRIES) {
       const sorted = [...byId.values()].sort((a, b) => a.at - b.at);
@@ -66,6 +80,7 @@ export function createTimeline(bus: Bus): Timeline {
       const ownRuns = [...runs.values()].filter((r) => r.originTabId === bus.self.tabId);
       if (ownRuns.length > 0) bus.post({ type: 'runs', runs: ownRuns });
     } else if (message.type === 'reset') {
+      sorted = undefined;
       byId.clear();
       runs.clear();
       changed();
@@ -109,20 +124,23 @@ export function createTimeline(bus: Bus): Timeline {
       addRuns([run]);
       bus.post({ type: 'runs', runs: [run] });
     },
-    entries: () => [...byId.values()].sort((a, b) => a.at - b.at),
+    entries: () => {
+      sorted ??= [...byId.values()].sort((a, b) => a.at - b.at);
+      return [...sorted];
+    },
     runs: sortedRuns,
     entriesOf(run) {
-      // Up to the next run, and not long after every tab answered (a login or an "expire now" made
-      // between two runs belongs to neither).
+      // Up to the next run, and not long after every tab answered (late answers); a user's action after the
+      // run ended (a login, a logout, an "expire now") belongs to none, even right after it.
       const next = sortedRuns().find((r) => r.t0 > run.t0);
-      const end = Math.min(
-        next?.t0 ?? Number.POSITIVE_INFINITY,
-        (run.endedAt ?? Number.POSITIVE_INFINITY) + RUN_TAIL_MS,
+      const ended = run.endedAt ?? Number.POSITIVE_INFINITY;
+      const end = Math.min(next?.t0 ?? Number.POSITIVE_INFINITY, ended + RUN_TAIL_MS);
+      sorted ??= [...byId.values()].sort((a, b) => a.at - b.at);
+      return sorted.filter(
+        (e) => e.at >= run.t0 && e.at < end && (e.at < ended || !BETWEEN_RUNS.has(e.kind)),
       );
-      return timeline.entries().filter((e) => e.at >= run.t0 && e.at < end);
     },
-    counters(run) {
-      const entries = timeline.entriesOf(run);
+    counters(run, entries = timeline.entriesOf(run)) {
       const count = (kind: EntryKind) => entries.filter((e) => e.kind === kind).length;
       const sum = (field: 'ok' | 'failed') =>
         entries.filter((e) => e.kind === 'burst:done').reduce((total, e) => total + (e[field] ?? 0), 0);
@@ -147,6 +165,7 @@ export function createTimeline(bus: Bus): Timeline {
       };
     },
     clear() {
+      sorted = undefined;
       byId.clear();
       runs.clear();
       changed();

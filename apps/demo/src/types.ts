@@ -27,7 +27,9 @@ export type EntryKind =
   | 'server:csrf'
   | 'server:login'
   | 'server:logout'
-  | 'server:expire';
+  | 'server:expire'
+  /** The mock answered an API request (GET /api/*): drawn as its time in the server, not as a point. */
+  | 'server:api';
 
 /** One point on the shared timeline. Every tab keeps every tab's entries. */
 export interface Entry {
@@ -44,8 +46,9 @@ export interface Entry {
   /** Extra words shown in the event list (a reason, a generation, an error). Never a token. */
   text?: string;
   /**
-  For the mock's answers to POST /auth/refresh: when its handler got the request (`Date.now()`). From there
-  to `at` is server time (the configured latency plus the mock's own work); drawn as a bar on the server lane.
+  For the mock's answers to POST /auth/refresh and to the API: when its handler got the request
+  (`Date.now()`). From there to `at` is server time (the configured latency plus the mock's own work); drawn
+  as a bar on the server lane.
   */
   since?: number;
   /** For `burst:start`: whether the tab had a session (an access token) when it fired. */
@@ -84,6 +87,8 @@ export interface Run {
   grace: boolean;
   /** The refresh latency configured at the start (the part of the server time the mock waits on purpose). */
   latencyMs?: number;
+  /** The same for the API requests. */
+  apiLatencyMs?: number;
   /** Set by the originating tab once every tab answered. */
   serverDelta?: ServerDelta;
   endedAt?: number;

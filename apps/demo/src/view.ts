@@ -9,10 +9,24 @@ const NARROW_PX = 600;
 const LABEL_ROWS = 3;
 const ROW_PX = 17;
 const BAR_PX = 5;
+/** The server lane's strip of API answers. */
+const API_STRIP_PX = 4;
 const GROUP_PX = 40;
 /** Border, padding and gaps around a lane's track inside a run card. */
 const CHROME_PX = 36;
-const CHAR_PX = 6.6;
+/** Padding and border of a mark's label (style.css `.label`), plus a pixel of rounding. */
+const LABEL_CHROME_PX = 11;
+/** Room kept between two axis labels. */
+const AXIS_GAP_PX = 10;
+
+let measuring: CanvasRenderingContext2D | null | undefined;
+/** The width of `text` in pixels, as drawn with `weight` and `sizePx` in the page's font. */
+function textWidth(text: string, weight: number, sizePx: number): number {
+  measuring ??= document.createElement('canvas').getContext('2d');
+  if (!measuring) return text.length * sizePx * 0.7; // no canvas: a generous guess
+  measuring.font = `${weight} ${sizePx}px ${getComputedStyle(document.body).fontFamily}`;
+  return Math.ceil(measuring.measureText(text).width);
+}
 
 type Tone = 'fatal' | 'bad' | 'good' | 'adopt' | 'lock' | 'neutral' | 'refresh';
 
@@ -119,6 +133,8 @@ const el = <K extends keyof HTMLElementTagNameMap>(
 };
 
 const formatT = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+/** An axis tick: `250 ms`, `1 s`, `1.25 s`. */
+const formatTick = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(2))} s`);
 
 function niceStep(span: number, maxTicks: number): number {
   const steps = [10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 30_000, 60_000];
@@ -161,13 +177,19 @@ function lanesOf(entries: Entry[], selfTabId: string): Lane[] {
 /** Pairs each start with the next unmatched end, first come first served. */
 function spans(entries: Entry[], starts: EntryKind[], ends: EntryKind[], endOfRun: number) {
   const open: Entry[] = [];
-  const result: { from: number; to: number; open: boolean; failed: boolean }[] = [];
+  const result: { from: number; to: number; open: boolean; failed: boolean; end?: Entry }[] = [];
   for (const entry of entries) {
     if (starts.includes(entry.kind)) open.push(entry);
     else if (ends.includes(entry.kind)) {
       const start = open.shift();
       if (start !== undefined) {
-        result.push({ from: start.at, to: entry.at, open: false, failed: entry.kind === 'refresh:failure' });
+        result.push({
+          from: start.at,
+          to: entry.at,
+          open: false,
+          failed: entry.kind === 'refresh:failure',
+          end: entry,
+        });
       }
     }
   }
@@ -190,12 +212,13 @@ function pack(rows: number[], from: number, to: number, gap = 2): number {
 Server time of one refresh, split: the configured latency (the mock waits on purpose), then the rest (the
 mock's own work: its state in IndexedDB, shared with every request of every tab, and the page's main thread).
 */
-function serverBars(lane: Lane, latencyMs: number | undefined) {
-  return lane.entries.flatMap((entry) => {
+function serverBars(entries: Entry[], latencyMs: number | undefined) {
+  return entries.flatMap((entry) => {
     if (entry.since === undefined) return [];
     const total = entry.at - entry.since;
     const latency = Math.min(total, latencyMs ?? 0);
-    const title = `server time ${total} ms: ${latency} ms configured latency + ${total - latency} ms the mock's own work (IndexedDB state, page main thread); drawn as a split, not in the handler's order`;
+    const what = entry.kind === 'server:api' ? `${entry.text ?? 'API'} (${entry.tabLabel}): ` : '';
+    const title = `${what}server time ${total} ms: ${latency} ms configured latency + ${total - latency} ms the mock's own work (IndexedDB state, page main thread); drawn as a split, not in the handler's order`;
     return [
       {
         from: entry.since,
@@ -216,9 +239,11 @@ function renderLane(
   span: number,
   width: number,
   step: number,
-  latencyMs?: number,
+  latency: { refresh?: number | undefined; api?: number | undefined } = {},
 ): HTMLElement {
   const x = (at: number) => Math.max(0, Math.min(width, ((at - t0) / span) * width));
+  // The API answers' time in the mock: one thin strip under the refresh bars, not one row each.
+  const apiAnswers = lane.entries.filter((e) => e.kind === 'server:api' && e.since !== undefined);
   const row = el('div', `lane${lane.server ? ' server' : ''}`);
   const head = el('div', 'lane-head');
   head.append(el('strong', '', lane.title));
@@ -228,6 +253,19 @@ function renderLane(
     const summary = [`${count('api:401')}×401`, `${count('api:ok')} ok`];
     if (count('api:failed') > 0) summary.push(`${count('api:failed')} failed`);
     head.append(el('span', 'lane-sum', summary.join(' · ')));
+  } else if (apiAnswers.length > 0) {
+    const work = apiAnswers
+      .map((e) => e.at - (e.since ?? e.at) - (latency.api ?? 0))
+      .sort((a, b) => a - b)
+      .map((ms) => Math.max(0, ms));
+    const p50 = work[Math.floor((work.length - 1) / 2)] ?? 0;
+    const sum = el(
+      'span',
+      'lane-sum api',
+      `API ×${apiAnswers.length} in the mock: p50 ${p50}, max ${work.at(-1)} ms`,
+    );
+    sum.title = `${apiAnswers.length} API answers drawn in the strip under the refresh bars; the mock's own work in each (beyond the configured API latency, ${latency.api ?? 0} ms): median ${p50} ms, at most ${work.at(-1)} ms`;
+    head.append(sum);
   }
   row.append(head);
 
@@ -239,12 +277,21 @@ function renderLane(
   const barRows: number[] = [];
   const bars: { from: number; to: number; open: boolean; failed: boolean; cls: string; title?: string }[] =
     lane.server
-      ? serverBars(lane, latencyMs)
+      ? serverBars(
+          lane.entries.filter((e) => e.kind !== 'server:api'),
+          latency.refresh,
+        )
       : [
           ...spans(lane.entries, ['refresh:start'], ['refresh:success', 'refresh:failure'], endOfRun).map(
             (s) => ({
               ...s,
               cls: s.failed ? 'refresh failed' : 'refresh',
+              // A refused refresh has its own colour, legend entry and words: what the server answered.
+              ...(s.failed && {
+                title: `refresh refused: T+${formatT(s.from - t0)} → T+${formatT(s.to - t0)} (${Math.round(
+                  s.to - s.from,
+                )} ms)${s.end?.text ? `: ${s.end.text}` : ''}`,
+              }),
             }),
           ),
           ...spans(
@@ -270,7 +317,8 @@ function renderLane(
   const lineY = LABEL_ROWS * ROW_PX + 8;
   const barsY = lineY + 9;
   const ticksY = barsY + barRowCount * (BAR_PX + 2) + 4;
-  const height = ticksY + (lane.server ? 0 : 12) + 4;
+  const apiY = ticksY - 2;
+  const height = ticksY + (lane.server ? (apiAnswers.length > 0 ? API_STRIP_PX + 2 : 0) : 12) + 4;
   track.style.height = `${height}px`;
 
   for (let t = 0; t <= span; t += step) {
@@ -333,15 +381,17 @@ function renderLane(
     track.append(dot);
     if (style.label === undefined) continue;
     const text = style.label(group.entries.length, first);
-    const w = text.length * CHAR_PX + 10;
-    let left = group.x - 4;
-    if (left + w > width) left = Math.max(0, group.x + 4 - w);
+    // Measured, so a label never runs past the end of its lane (it is cut short, with an ellipsis, only
+    // when it is wider than the whole lane).
+    const w = Math.min(width, textWidth(text, 600, 11) + LABEL_CHROME_PX);
+    const left = Math.max(0, Math.min(group.x - 4, width - w));
     const r = labelRows.findIndex((taken) => taken.every((o) => left + w + 3 <= o.from || left >= o.to + 3));
     if (r < 0) continue;
     labelRows[r]!.push({ from: left, to: left + w });
     const top = lineY - 6 - (r + 1) * ROW_PX + 2;
     const label = el('span', `label ${style.tone}`, text);
     label.style.left = `${left}px`;
+    label.style.maxWidth = `${w}px`;
     label.style.top = `${top}px`;
     label.title = description;
     const stem = el('i', `stem ${style.tone}`);
@@ -349,6 +399,17 @@ function renderLane(
     stem.style.top = `${top + ROW_PX - 2}px`;
     stem.style.height = `${lineY - (top + ROW_PX - 2)}px`;
     track.append(stem, label);
+  }
+
+  // Every API answer on one strip, see-through: darker where more of them were in the mock at once.
+  for (const bar of serverBars(apiAnswers, latency.api)) {
+    const left = x(bar.from);
+    const node = el('i', `bar api ${bar.cls}`);
+    node.style.left = `${left}px`;
+    node.style.width = `${Math.max(2, x(bar.to) - left)}px`;
+    node.style.top = `${apiY}px`;
+    node.title = bar.title;
+    track.append(node);
   }
 
   row.append(track);
@@ -360,9 +421,20 @@ function renderAxis(span: number, width: number, step: number): HTMLElement {
   axis.append(el('div', 'lane-head', ''));
   const track = el('div', 'track');
   track.style.width = `${width}px`;
+  // Centred on its time, but inside the track: the last one ends at the track's end, and a label that would
+  // then touch the one before it is left out.
+  let taken = Number.NEGATIVE_INFINITY;
   for (let t = 0; t <= span; t += step) {
-    const tick = el('span', 'axis-tick', t === 0 ? 'T+0' : `+${formatT(t)}`);
-    tick.style.left = `${(t / span) * width}px`;
+    const text = t === 0 ? 'T+0' : `+${formatTick(t)}`;
+    const w = textWidth(text, 400, 11) + 2;
+    const at = (t / span) * width;
+    const left = Math.max(0, Math.min(width - w, t === 0 ? 0 : at - w / 2));
+    if (left < taken + AXIS_GAP_PX) continue;
+    taken = left + w;
+    const tick = el('span', 'axis-tick', text);
+    tick.dataset.ms = String(t);
+    tick.style.left = `${left}px`;
+    tick.style.width = `${w}px`;
     track.append(tick);
   }
   axis.append(track);
@@ -419,7 +491,7 @@ function renderEventList(entries: Entry[], t0: number): HTMLElement {
   table.append(head);
   const firstSeen = new Set<string>();
   for (const entry of entries) {
-    if (entry.kind === 'api:ok' || entry.kind === 'request:replayed') continue;
+    if (entry.kind === 'api:ok' || entry.kind === 'request:replayed' || entry.kind === 'server:api') continue;
     if (entry.kind === 'api:401') {
       if (firstSeen.has(entry.tabId)) continue;
       firstSeen.add(entry.tabId);
@@ -438,18 +510,34 @@ function renderEventList(entries: Entry[], t0: number): HTMLElement {
 
 const openLists = new Set<string>();
 
-function renderRun(run: Run, timeline: Timeline, selfTabId: string, available: number): HTMLElement {
-  const entries = timeline
+/** A run's entries, as drawn (a 200 on a server with grace may be a grace hit, not a rotation). */
+const entriesOf = (run: Run, timeline: Timeline): Entry[] =>
+  timeline
     .entriesOf(run)
     .map((e): Entry => (run.grace && e.kind === 'server:issued' ? { ...e, kind: 'server:issued-grace' } : e));
-  const counters = timeline.counters(run);
+
+/** How long a run's timeline lasts, from its burst to its last entry. */
+const durationOf = (run: Run, entries: Entry[]) => Math.max(0, (entries.at(-1)?.at ?? run.t0) - run.t0);
+
+interface Scale {
+  /** Milliseconds drawn across a track. */
+  span: number;
+  /** A track's width in pixels. */
+  width: number;
+  step: number;
+}
+
+function renderRun(
+  run: Run,
+  entries: Entry[],
+  timeline: Timeline,
+  selfTabId: string,
+  scale: Scale,
+): HTMLElement {
+  const counters = timeline.counters(run, timeline.entriesOf(run));
   const lanes = lanesOf(entries, selfTabId);
   const tabs = lanes.length - 1;
-  const last = entries.at(-1)?.at ?? run.t0;
-  const span = Math.max(300, (last - run.t0) * 1.04);
-  const narrow = window.innerWidth <= NARROW_PX;
-  const width = Math.max(MIN_TRACK_PX, available - (narrow ? 0 : LANE_LABEL_PX + 8) - CHROME_PX);
-  const step = niceStep(span, Math.max(3, Math.floor(width / 80)));
+  const { span, width, step } = scale;
 
   const article = el('article', `run ${run.client}`);
   article.dataset.runId = run.id;
@@ -467,18 +555,25 @@ function renderRun(run: Run, timeline: Timeline, selfTabId: string, available: n
 
   const chart = el('div', 'chart');
   const inner = el('div', 'chart-inner');
-  for (const lane of lanes) inner.append(renderLane(lane, run.t0, span, width, step, run.latencyMs));
+  for (const lane of lanes)
+    inner.append(
+      renderLane(lane, run.t0, span, width, step, { refresh: run.latencyMs, api: run.apiLatencyMs }),
+    );
   inner.append(renderAxis(span, width, step));
   chart.append(inner);
   article.append(chart);
 
   const details = el('details');
   details.open = openLists.has(run.id);
+  // The list is long (every step of every tab): built only while it is open, not on every redraw.
+  const summary = el('summary', '', 'Event list');
+  const list = () => (details.open ? [renderEventList(entries, run.t0)] : []);
   details.addEventListener('toggle', () => {
     if (details.open) openLists.add(run.id);
     else openLists.delete(run.id);
+    details.replaceChildren(summary, ...list());
   });
-  details.append(el('summary', '', 'Event list'), renderEventList(entries, run.t0));
+  details.append(summary, ...list());
   article.append(details);
   return article;
 }
@@ -495,6 +590,17 @@ export function renderRuns(container: HTMLElement, timeline: Timeline, selfTabId
     }
     return;
   }
-  const available = container.clientWidth;
-  container.replaceChildren(...runs.map((run) => renderRun(run, timeline, selfTabId, available)));
+  // One scale for every run drawn: the same milliseconds per pixel, so the runs compare by eye.
+  const drawn = runs.map((run) => ({ run, entries: entriesOf(run, timeline) }));
+  const longest = Math.max(...drawn.map(({ run, entries }) => durationOf(run, entries)));
+  const span = Math.max(300, longest * 1.04);
+  const narrow = window.innerWidth <= NARROW_PX;
+  const width = Math.max(
+    MIN_TRACK_PX,
+    Math.floor(container.clientWidth - (narrow ? 0 : LANE_LABEL_PX + 8) - CHROME_PX),
+  );
+  const scale: Scale = { span, width, step: niceStep(span, Math.max(3, Math.floor(width / 80))) };
+  container.replaceChildren(
+    ...drawn.map(({ run, entries }) => renderRun(run, entries, timeline, selfTabId, scale)),
+  );
 }

@@ -238,3 +238,222 @@ test('definitive failure (session forgotten by the server): every tab logged out
   expect(run.counters.forcedLogouts, 'tabs logged out').toBe(2);
   expect(await hasTokens(demo)).toEqual([false, false]);
 });
+
+/** What the timeline looks like, measured from its element boxes in the page. */
+const measureTimeline = (page: Page) =>
+  page.evaluate(() => {
+    const box = (node: Element) => node.getBoundingClientRect();
+    const name = (node: Element) => `${node.className}: "${node.textContent}"`;
+    const cut: string[] = [];
+    for (const track of document.querySelectorAll('.run .track')) {
+      const t = box(track);
+      for (const node of track.querySelectorAll('.label, .axis-tick')) {
+        const b = box(node);
+        if (b.left < t.left - 0.5 || b.right > t.right + 0.5) {
+          cut.push(
+            `${name(node)} [${Math.round(b.left)}, ${Math.round(b.right)}] outside [${t.left}, ${t.right}]`,
+          );
+        }
+        // A label shortened to fit: its text is cut too.
+        if (node.scrollWidth > node.clientWidth + 1) cut.push(`${name(node)} shortened`);
+      }
+    }
+    for (const chart of document.querySelectorAll('.run .chart')) {
+      if (chart.scrollWidth > chart.clientWidth + 1)
+        cut.push(`chart scrolls: ${chart.scrollWidth} > ${chart.clientWidth}`);
+    }
+    const page = document.documentElement;
+    if (page.scrollWidth > page.clientWidth + 1)
+      cut.push(`page scrolls: ${page.scrollWidth} > ${page.clientWidth}`);
+    // Milliseconds per pixel of each run, from the centre of an axis tick inside its track (not the first or
+    // the last: those are kept inside the track's ends).
+    const scales = [...document.querySelectorAll('.run')].map((run) => {
+      const axis = run.querySelector('.lane.axis .track');
+      const ticks = [...(axis?.querySelectorAll('.axis-tick') ?? [])];
+      const tick = ticks[1];
+      if (axis === null || tick === undefined || ticks.length < 3) return Number.NaN;
+      const match = /^\+([\d.]+) (ms|s)$/.exec(tick.textContent ?? '');
+      if (match === null) return Number.NaN;
+      const ms = Number(match[1]) * (match[2] === 's' ? 1000 : 1);
+      const b = box(tick);
+      return ms / ((b.left + b.right) / 2 - box(axis).left - 1); // the track's 1 px border
+    });
+    return { cut, scales, runs: scales.length };
+  });
+
+test('the timeline at 1024 and 1440 px: no label or tick cut off, every run on one time scale', async ({
+  openDemo,
+}) => {
+  const demo = await openDemo(2);
+  await startSession(demo, 'naive', STRICT);
+  // Two runs drawn from entries posted on the demo's channel, as a tab posts its own: a 1 s run whose last
+  // labels (the widest: SESSION EXPIRED, REUSE DETECTED) and last axis tick sit at the very end of the lanes,
+  // and a 0.3 s run.
+  await demo.lead.evaluate(() => {
+    const tabs = window.__demo!.tabs();
+    const channel = new BroadcastChannel('ky-token-refresh-demo');
+    const t0 = Date.now() - 60_000;
+    const entries: object[] = [];
+    const runs: object[] = [];
+    const add = (tab: number, lane: 'tab' | 'server', at: number, kind: string, text = '') => {
+      const { tabId, label } = tabs[tab]!;
+      entries.push({
+        id: `${tabId}:x${entries.length}`,
+        tabId,
+        tabLabel: label,
+        lane,
+        at,
+        kind,
+        client: 'naive',
+        text,
+      });
+    };
+    for (const [number, start, length] of [
+      [1, t0, 962],
+      [2, t0 + 10_000, 300],
+    ] as const) {
+      runs.push({
+        id: `${tabs[0]!.tabId}:${start}`,
+        number,
+        t0: start,
+        client: 'naive',
+        perTab: 2,
+        scope: 'all',
+        originTabId: tabs[0]!.tabId,
+        originLabel: tabs[0]!.label,
+        server: 'strict · TTL 60 s · latency 200 ms',
+        grace: false,
+        latencyMs: 200,
+        endedAt: start + length,
+      });
+      for (const tab of [0, 1]) {
+        add(tab, 'tab', start, 'burst:start', '2 × GET /api/items/:i');
+        add(tab, 'tab', start + 20, 'refresh:start');
+        add(
+          tab,
+          'tab',
+          start + length - 4,
+          'refresh:failure',
+          'HTTPError 400 POST /auth/refresh invalid_grant',
+        );
+        add(tab, 'tab', start + length - 2, 'session:expired', 'refresh refused: back to the login page');
+        add(tab, 'tab', start + length, 'api:failed', 'GET /api/items/0');
+      }
+      add(
+        0,
+        'server',
+        start + length - 3,
+        'server:reuse_detected',
+        'invalid_grant reuse_detected: the family is revoked',
+      );
+      add(
+        1,
+        'server',
+        start + length - 1,
+        'server:reuse_detected',
+        'invalid_grant reuse_detected: the family is revoked',
+      );
+    }
+    channel.postMessage({ type: 'runs', runs });
+    channel.postMessage({ type: 'entries', entries });
+    channel.close();
+  });
+  for (const width of [1024, 1440]) {
+    await demo.lead.setViewportSize({ width, height: 900 });
+    await expect.poll(() => measureTimeline(demo.lead).then((m) => m.runs)).toBe(2);
+    const { cut, scales } = await measureTimeline(demo.lead);
+    expect(cut, `${width} px: cut off`).toEqual([]);
+    expect(scales[0], `${width} px: scale`).toBeGreaterThan(0);
+    expect(scales[1], `${width} px: both runs on one scale`).toBeCloseTo(scales[0]!, 2);
+  }
+
+  // And real runs: the naive race, then (logged in again) ky-token-refresh: the stacked pair a user compares.
+  await startSession(demo, 'naive', STRICT);
+  await burstAll(demo, 10);
+  await demo.lead.evaluate(async () => {
+    window.__demo!.setClient('protected');
+    await window.__demo!.login();
+  });
+  for (const page of demo.pages)
+    await expect.poll(() => page.evaluate(() => window.__demo!.hasToken())).toBe(true);
+  await burstAll(demo, 10);
+  for (const width of [1024, 1440]) {
+    await demo.lead.setViewportSize({ width, height: 900 });
+    await expect.poll(() => measureTimeline(demo.lead).then((m) => m.runs)).toBe(2);
+    await demo.lead.waitForTimeout(300); // the last entries of the other tab, and the redraw
+    const { cut, scales } = await measureTimeline(demo.lead);
+    expect(cut, `${width} px, real runs: cut off`).toEqual([]);
+    for (const scale of scales.slice(1)) expect(scale, `${width} px: one scale`).toBeCloseTo(scales[0]!, 2);
+  }
+});
+
+test('a refused refresh has its own colour, legend entry and tooltip (not the mock-work colour)', async ({
+  openDemo,
+}) => {
+  const demo = await openDemo(2);
+  await startSession(demo, 'naive', STRICT);
+  await burstAll(demo, 5);
+  await expect(demo.lead.locator('.run .bar.refresh.failed').first()).toBeVisible();
+  const look = await demo.lead.evaluate(() => {
+    const color = (selector: string) => {
+      const node = document.querySelector(selector);
+      return node === null ? null : getComputedStyle(node).backgroundColor;
+    };
+    const entry = [...document.querySelectorAll('.legend li')].find((li) =>
+      li.querySelector('.bar.refresh.failed'),
+    );
+    return {
+      legend: entry?.textContent?.trim() ?? null,
+      legendTitle: entry?.getAttribute('title') ?? null,
+      legendSwatch: color('.legend .bar.refresh.failed'),
+      bar: color('.run .bar.refresh.failed'),
+      barTitle: document.querySelector('.run .bar.refresh.failed')?.getAttribute('title') ?? '',
+      mockWork: color('.legend .bar.server.work'),
+      inFlight: color('.legend .bar.refresh:not(.failed)'),
+    };
+  });
+  expect(look.legend).toBe('refresh refused');
+  expect(look.legendTitle).toContain('refused');
+  expect(look.bar).toBe(look.legendSwatch);
+  expect(look.bar).not.toBe(look.mockWork);
+  expect(look.bar).not.toBe(look.inFlight);
+  expect(look.barTitle).toMatch(
+    /^refresh refused: T\+\d+ ms → T\+\d+ ms \(\d+ ms\): HTTPError 400 POST \/auth\/refresh invalid_grant/,
+  );
+});
+
+test("the server lane shows each API request's time in the mock (what remains of its own work), split from the configured latency", async ({
+  openDemo,
+}) => {
+  const demo = await openDemo(2);
+  for (const apiLatencyMs of [0, 100]) {
+    await startSession(demo, 'protected', { ...STRICT, apiLatencyMs });
+    const { run } = await burstAll(demo, 5);
+    expect(run.ok).toBe(10);
+    await demo.lead.waitForTimeout(300); // the other tab's entries, and the redraw
+    const drawn = await demo.lead.evaluate(() => {
+      const lane = document.querySelector('.run .lane.server');
+      const bars = [...(lane?.querySelectorAll<HTMLElement>('.bar.api') ?? [])];
+      return {
+        answers: bars.filter((bar) => bar.classList.contains('work')).length,
+        latencyBars: bars.filter((bar) => bar.classList.contains('latency')).map((bar) => bar.title),
+        titles: bars.map((bar) => bar.title),
+        summary: lane?.querySelector('.lane-sum.api')?.textContent ?? '',
+      };
+    });
+    // 10 requests answered 401, then 10 replays answered 200, in two tabs.
+    expect(drawn.answers, `API latency ${apiLatencyMs}: one bar of own work per answer`).toBe(20);
+    expect(drawn.summary).toMatch(/^API ×20 in the mock: p50 \d+, max \d+ ms$/);
+    expect(
+      drawn.titles.filter((title) => / → 200 \(Tab [AB]\): server time \d+ ms/.test(title)),
+    ).toHaveLength(apiLatencyMs > 0 ? 20 : 10);
+    for (const title of drawn.titles) {
+      expect(title).toMatch(
+        new RegExp(
+          `: ${apiLatencyMs === 0 ? 0 : '\\d+'} ms configured latency \\+ \\d+ ms the mock's own work`,
+        ),
+      );
+    }
+    expect(drawn.latencyBars.length, 'the configured latency, drawn apart').toBe(apiLatencyMs > 0 ? 20 : 0);
+  }
+});
