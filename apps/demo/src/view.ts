@@ -246,6 +246,8 @@ function renderLane(
   const apiAnswers = lane.entries.filter((e) => e.kind === 'server:api' && e.since !== undefined);
   const row = el('div', `lane${lane.server ? ' server' : ''}`);
   const head = el('div', 'lane-head');
+  // On a narrow screen the head sits above the track: it wraps at the track's width, not wider.
+  head.style.maxWidth = `${width}px`;
   head.append(el('strong', '', lane.title));
   if (lane.subtitle) head.append(el('span', '', lane.subtitle));
   const count = (kind: EntryKind) => lane.entries.filter((e) => e.kind === kind).length;
