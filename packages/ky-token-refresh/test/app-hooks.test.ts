@@ -2,7 +2,7 @@ import ky, { isNetworkError, type Options } from 'ky';
 import { describe, expect, test } from 'vitest';
 import { createTokenRefresh } from '../src/index.js';
 import { createClient } from './support/client.js';
-import { ORIGIN, SECOND, useTestServer } from './support/server.js';
+import { type Echo, ORIGIN, SECOND, useTestServer } from './support/server.js';
 
 const server = useTestServer();
 
@@ -10,13 +10,6 @@ const retries: [string, Options][] = [
   ['retry: 0', { retry: 0 }],
   ['default retry', {}],
 ];
-
-interface Echo {
-  method: string;
-  path: string;
-  custom: string | null;
-  body: string;
-}
 
 describe.each(retries)("the app's own hooks after ours (%s)", (_, kyOptions) => {
   test('the replay of a POST keeps the header an app beforeRequest hook added, and its body', async () => {

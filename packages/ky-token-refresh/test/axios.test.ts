@@ -7,7 +7,7 @@ import {
   type ReplayError,
   SessionExpiredError,
 } from '../src/fetch.js';
-import { ORIGIN, useTestServer } from './support/server.js';
+import { type Echo, ORIGIN, useTestServer } from './support/server.js';
 
 /*
 axios (≥ 1.12) over `auth.fetch`: its fetch adapter with `env.fetch`. What axios does, read in its
@@ -22,13 +22,6 @@ lib/adapters/fetch.js (1.21) and checked below:
 */
 
 const server = useTestServer();
-
-interface Echo {
-  method: string;
-  contentType: string | null;
-  custom: string | null;
-  body: string;
-}
 
 let scope = 0;
 

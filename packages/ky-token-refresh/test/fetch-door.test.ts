@@ -9,17 +9,9 @@ import {
   SessionExpiredError as FetchEntrySessionExpiredError,
 } from '../src/fetch.js';
 import { createTokenRefresh, SessionExpiredError } from '../src/index.js';
-import { FOREIGN, ORIGIN, useTestServer } from './support/server.js';
+import { type Echo, FOREIGN, ORIGIN, useTestServer } from './support/server.js';
 
 const server = useTestServer();
-
-interface Echo {
-  method: string;
-  path: string;
-  contentType: string | null;
-  custom: string | null;
-  body: string;
-}
 
 /** The paths openapi-fetch is typed with: the test server's echo route. */
 interface Paths {

@@ -1,15 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { createClient } from './support/client.js';
-import { useTestServer } from './support/server.js';
+import { type Echo, useTestServer } from './support/server.js';
 
 const server = useTestServer();
-
-interface Echo {
-  method: string;
-  contentType: string | null;
-  custom: string | null;
-  body: string;
-}
 
 const bodies: Array<[string, () => { body?: BodyInit; json?: unknown }, (echo: Echo) => void]> = [
   [

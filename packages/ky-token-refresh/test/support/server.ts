@@ -3,6 +3,15 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** The app's origin in these tests; `api` below is same-origin with it. */
+/** What the test server's `/api/echo` answers: the request as it arrived (after any replay). */
+export interface Echo {
+  method: string;
+  path: string;
+  contentType: string | null;
+  custom: string | null;
+  body: string;
+}
+
 export const ORIGIN = 'http://app.test';
 export const FOREIGN = 'http://foreign.test';
 /** A second API with its own auth server (two token sets on one ky instance). */
