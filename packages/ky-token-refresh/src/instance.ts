@@ -16,8 +16,8 @@ export interface FetchTokenRefresh {
   /**
   A function with the signature of the global `fetch` that attaches the token to authorized URLs, refreshes
   once for every 401 (across tabs) and replays the request, body included. Pass it wherever a client takes
-  a `fetch` (ky's `fetch` option, openapi-fetch, ofetch, wretch) or call it directly. It sends with the
-  global `fetch`, looked up at each call.
+  a `fetch` (ky's `fetch` option, openapi-fetch, ofetch, wretch, axios's fetch adapter through
+  `env: { fetch }`) or call it directly. It sends with the global `fetch`, looked up at each call.
 
   @example
   ```
