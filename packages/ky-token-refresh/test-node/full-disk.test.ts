@@ -9,34 +9,22 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
-import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
+import { afterEach, beforeEach, expect, test } from 'vitest';
 import { createTokenRefresh, type TokenRefresh } from '../src/node/index.js';
-import { asResult, tokenGrant as grant } from './support.js';
+import { asResult, tokenGrant as grant, useMockAuthServer, useProcessWarnings } from './support.js';
 
-let running: RunningMockAuthServer;
+const running = useMockAuthServer();
+const warnings = useProcessWarnings();
 let mountPoint: string;
 let file: string;
 let filler: string;
-const warnings: Error[] = [];
-const onWarning = (warning: Error) => warnings.push(warning);
 const instances: TokenRefresh[] = [];
 
-beforeAll(async () => {
-  running = await startMockAuthServer();
-  process.on('warning', onWarning);
-});
-afterAll(async () => {
-  process.off('warning', onWarning);
-  await running.close();
-});
 beforeEach(async () => {
-  await running.authServer.reset({ preset: 'strict' });
   mountPoint = await mkdtemp(join(tmpdir(), 'ktr-full-disk-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', mountPoint]);
   file = join(mountPoint, 'credentials.json');
   filler = join(mountPoint, 'filler');
-  warnings.length = 0;
 });
 afterEach(async () => {
   for (const auth of instances.splice(0)) auth.dispose();

@@ -8,22 +8,21 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createTokenRefresh, type TokenRefreshStats } from '../src/node/index.js';
-import { type Child, forkFixture, type TokenAnswer, tokenGrant, waitStopped } from './support.js';
+import {
+  type Child,
+  forkFixture,
+  type TokenAnswer,
+  tokenGrant,
+  useMockAuthServer,
+  waitStopped,
+} from './support.js';
 
-let running: RunningMockAuthServer;
+const running = useMockAuthServer();
 let directory: string;
 
-beforeAll(async () => {
-  running = await startMockAuthServer();
-});
-afterAll(async () => {
-  await running.close();
-});
 beforeEach(async () => {
-  await running.authServer.reset({ preset: 'strict' });
   directory = await mkdtemp(join(tmpdir(), 'ktr-processes-'));
 });
 afterEach(async () => {

@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createClient, createCluster } from '@redis/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
 import { createTokenRefresh } from '../src/node/index.js';
 import { createRedisAdapters, type RedisConnection, RedisStore } from '../src/node/redis/index.js';
 import {
@@ -18,21 +17,14 @@ import {
   startCluster,
   startRedis,
 } from './redis-server.js';
-import { type Child, forkFixture, type TokenAnswer, tokenGrant } from './support.js';
+import { type Child, forkFixture, type TokenAnswer, tokenGrant, useMockAuthServer } from './support.js';
 
 const run = promisify(execFile);
 const key = 'redis-processes-secret-0123456789';
-let running: RunningMockAuthServer;
+const running = useMockAuthServer();
 let name: string;
 
-beforeAll(async () => {
-  running = await startMockAuthServer();
-});
-afterAll(async () => {
-  await running.close();
-});
 beforeEach(async () => {
-  await running.authServer.reset({ preset: 'strict' });
   name = `svc-${Math.random().toString(36).slice(2, 10)}`;
 });
 

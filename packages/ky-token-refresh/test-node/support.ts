@@ -4,7 +4,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -22,6 +23,57 @@ export const useTempDir = (): (() => string) => {
     await rm(directory, { recursive: true, force: true });
   });
   return () => directory;
+};
+
+/** The file's Node mock auth server, as far as the tests use it. */
+export interface MockAuthServer {
+  readonly url: string;
+  readonly authServer: RunningMockAuthServer['authServer'];
+}
+
+/**
+One Node mock auth server for the test file: started before its tests, closed after them, and reset to the
+strict preset (one-time refresh tokens, reuse detection) before each test.
+*/
+export const useMockAuthServer = (): MockAuthServer => {
+  let running: RunningMockAuthServer | undefined;
+  const started = (): RunningMockAuthServer => {
+    if (running === undefined) throw new Error('the mock auth server is used outside a test');
+    return running;
+  };
+  beforeAll(async () => {
+    running = await startMockAuthServer();
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  beforeEach(async () => {
+    await started().authServer.reset({ preset: 'strict' });
+  });
+  return {
+    get url() {
+      return started().url;
+    },
+    get authServer() {
+      return started().authServer;
+    },
+  };
+};
+
+/** The process warnings emitted during each test (the Node door reports what it could not save as one). */
+export const useProcessWarnings = (): Error[] => {
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  beforeAll(() => {
+    process.on('warning', onWarning);
+  });
+  afterAll(() => {
+    process.off('warning', onWarning);
+  });
+  beforeEach(() => {
+    warnings.length = 0;
+  });
+  return warnings;
 };
 
 export interface Message {
