@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { type RunningMockAuthServer, startMockAuthServer } from '../../mock-auth-server/dist/node/index.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -74,6 +74,33 @@ export const useProcessWarnings = (): Error[] => {
     warnings.length = 0;
   });
   return warnings;
+};
+
+/** What one fixture process answers for a round of calls: each call's outcome, and the token it ended on. */
+export interface RoundResults {
+  results: { status: number; error?: string }[];
+  token: string | null;
+}
+
+/**
+The library's verdict over rounds of processes calling at each expiry: exactly `requests` answers, all 200;
+one rotation per round and no refusal, reuse or revocation at the server; every process of a round ends on
+one token.
+*/
+export const expectOneRotationPerExpiry = async (
+  mock: MockAuthServer,
+  rounds: RoundResults[][],
+  requests: number,
+): Promise<void> => {
+  const stats = await mock.authServer.stats();
+  expect(rounds.flat().flatMap(({ results }) => results)).toEqual(
+    Array.from({ length: requests }, () => ({ status: 200 })),
+  );
+  expect(stats.rotations).toBe(rounds.length);
+  expect(stats.refreshFailures).toEqual({});
+  expect(stats.reuseDetections).toBe(0);
+  expect(stats.familyRevocations).toBe(0);
+  for (const round of rounds) expect(new Set(round.map(({ token }) => token)).size).toBe(1);
 };
 
 export interface Message {
