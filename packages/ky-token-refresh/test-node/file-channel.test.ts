@@ -98,8 +98,10 @@ describe('FileChannel', () => {
     const first = new FileChannel(dir(), 'c');
     first.post({ type: 'hello', generation: 1, tabId: 'a' });
     const channelDir = join(dir(), 'c.channel');
-    await vi.waitFor(async () => expect(await readdir(channelDir)).toHaveLength(1));
-    const [file = ''] = await readdir(channelDir);
+    // A message is written to a dot-file and renamed into place: wait for the message file itself.
+    const messages = async () => (await readdir(channelDir)).filter((name) => !name.startsWith('.'));
+    await vi.waitFor(async () => expect(await messages()).toHaveLength(1));
+    const [file = ''] = await messages();
     expect((await stat(channelDir)).mode & 0o777).toBe(0o700);
     expect((await stat(join(channelDir, file))).mode & 0o777).toBe(0o600);
 
