@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createTokenRefresh, type TokenRefreshStats } from '../src/node/index.js';
 import {
+  asResult,
   type Child,
   expectOneRotationPerExpiry,
   forkFixture,
@@ -50,11 +51,7 @@ const loginInto = async (file: string, mode: 'library' | 'naive'): Promise<Token
     isAuthorizedUrl: () => false,
     refresh: () => null,
   });
-  await auth.setToken({
-    accessToken: answer.access_token,
-    refreshToken: answer.refresh_token,
-    expiresAt: Date.now() + answer.expires_in * 1000,
-  });
+  await auth.setToken(asResult(answer));
   auth.dispose();
   return answer;
 };

@@ -18,7 +18,7 @@ import {
   redisKeys,
 } from '../src/node/redis/index.js';
 import { dumpRedis, type RunningRedis, startRedis } from './redis-server.js';
-import { forkFixture, sleep } from './support.js';
+import { asResult, forkFixture, sleep } from './support.js';
 
 const run = promisify(execFile);
 const key = 'redis-adapters-secret-0123456789';
@@ -234,11 +234,7 @@ describe('the door on Redis', () => {
           refresh_token: string;
           expires_in: number;
         };
-        return {
-          accessToken: answer.access_token,
-          refreshToken: answer.refresh_token,
-          expiresAt: Date.now() + answer.expires_in * 1000,
-        };
+        return asResult(answer);
       },
     });
     try {
@@ -249,11 +245,7 @@ describe('the door on Redis', () => {
           body: 'grant_type=password&username=ann&password=pw',
         })
       ).json()) as { access_token: string; refresh_token: string; expires_in: number };
-      await auth.setToken({
-        accessToken: login.access_token,
-        refreshToken: login.refresh_token,
-        expiresAt: Date.now() + login.expires_in * 1000,
-      });
+      await auth.setToken(asResult(login));
       expect((await auth.fetch(`${running.url}/api/me`)).status).toBe(200);
 
       // Down: the valid token still works; a refresh fails, typed, within its bound.

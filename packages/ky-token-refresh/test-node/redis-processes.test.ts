@@ -18,6 +18,7 @@ import {
   startRedis,
 } from './redis-server.js';
 import {
+  asResult,
   type Child,
   expectOneRotationPerExpiry,
   forkFixture,
@@ -73,11 +74,7 @@ const loginInto = async (redis: string, mode: 'library' | 'naive'): Promise<Toke
       isAuthorizedUrl: () => false,
       refresh: () => null,
     });
-    await auth.setToken({
-      accessToken: answer.access_token,
-      refreshToken: answer.refresh_token,
-      expiresAt: Date.now() + answer.expires_in * 1000,
-    });
+    await auth.setToken(asResult(answer));
     auth.dispose();
     await new Promise((resolve) => setTimeout(resolve, 50));
     return answer;

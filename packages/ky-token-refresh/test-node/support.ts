@@ -232,28 +232,4 @@ export const waitStopped = async (pid: number): Promise<void> => {
   throw new Error(`The process ${pid} did not stop.`);
 };
 
-/** An answer of the Node mock's `POST /oauth/token`. */
-export interface TokenAnswer {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-}
-
-/** A form grant on `<server>/oauth/token` (a login or a refresh); rejects with `status` when refused. */
-export const tokenGrant = async (server: string, body: Record<string, string>): Promise<TokenAnswer> => {
-  const response = await fetch(`${server}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(body),
-  });
-  if (!response.ok)
-    throw Object.assign(new Error(`token endpoint: ${response.status}`), { status: response.status });
-  return (await response.json()) as TokenAnswer;
-};
-
-/** A token answer as `refresh()` resolves to it (and `setToken()` takes it). */
-export const asResult = (answer: TokenAnswer) => ({
-  accessToken: answer.access_token,
-  refreshToken: answer.refresh_token,
-  expiresAt: Date.now() + answer.expires_in * 1000,
-});
+export { asResult, type TokenAnswer, tokenGrant } from './fixtures/server-calls.js';
